@@ -1,0 +1,292 @@
+//! The server as a library: [`Server::build`] binds (port 0 in tests), [`Server::local_addr`]
+//! tells where, [`Server::run`] serves until the shutdown future completes, letting in-flight
+//! requests finish.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use sigil_store::{RealmName, Store};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::clock::Clock;
+use crate::endpoints::{authorize, discovery, introspect, json_error, jwks, revoke, token};
+use crate::ops::health;
+use crate::ops::metrics::Metrics;
+use crate::realms::RealmRegistry;
+use crate::routes::{self, Endpoint, REALM_PREFIX, ROUTES};
+use crate::seal::MasterKey;
+use crate::{ServerError, admin, provision};
+
+/// Settings of a running server, validated.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where to listen (`127.0.0.1:0` in tests).
+    pub listen: SocketAddr,
+    /// The public base URL; `http://` + the bound address when absent.
+    pub issuer: Option<String>,
+    /// `max-age` of JWKS and discovery responses.
+    pub jwks_max_age_secs: u64,
+    /// How often to look for changes made by other processes.
+    pub refresh_interval: Duration,
+    /// How often to check whether a realm's keys are due for rotation.
+    pub rotation_interval: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            issuer: None,
+            jwks_max_age_secs: 900,
+            refresh_interval: Duration::from_secs(1),
+            rotation_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct App {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The realms.
+    pub realms: Arc<RealmRegistry>,
+    /// The one source of time.
+    pub clock: Arc<dyn Clock>,
+    /// Settings.
+    pub config: ServerConfig,
+    /// Counters.
+    pub metrics: Metrics,
+}
+
+/// A bound, not yet running server.
+#[derive(Debug)]
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    issuer: String,
+}
+
+impl Server {
+    /// Checks the master key against the store, binds the listener and prepares the app.
+    pub async fn build(
+        config: ServerConfig,
+        store: Arc<dyn Store>,
+        master: Arc<MasterKey>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ServerError> {
+        provision::check_master_key(&*store, &master).await?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| ServerError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
+        let local = listener.local_addr()?;
+        let issuer = match &config.issuer {
+            Some(issuer) => provision::validate_base_url(issuer)?,
+            None => format!("http://{local}"),
+        };
+        let realms = Arc::new(RealmRegistry::new(
+            store.clone(),
+            master,
+            issuer.clone(),
+            clock.clone(),
+        ));
+        let app = Arc::new(App {
+            store,
+            realms,
+            clock,
+            config,
+            metrics: Metrics::default(),
+        });
+        Ok(Self {
+            listener,
+            app,
+            issuer,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.app.config.listen)
+    }
+
+    /// The public base URL: the `default` realm's issuer.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Serves until `shutdown` completes; in-flight requests finish first.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let started = Instant::now();
+        if let Err(e) = self.app.realms.get(&RealmName::default_realm()).await {
+            tracing::warn!(error = %e, "default realm not loaded at start");
+        }
+        let refresher = tokio::spawn(
+            self.app
+                .realms
+                .clone()
+                .refresh_forever(self.app.config.refresh_interval),
+        );
+        let janitor = tokio::spawn(purge_revocations(self.app.clone()));
+        let rotator = tokio::spawn(rotate_keys(self.app.clone()));
+        tracing::info!(
+            issuer = %self.issuer,
+            listen = %self.local_addr(),
+            store = self.app.store.backend(),
+            ready_ms = started.elapsed().as_millis() as u64,
+            "sigil is serving"
+        );
+        let router = router(self.app.clone());
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        refresher.abort();
+        janitor.abort();
+        rotator.abort();
+        tracing::info!("sigil stopped");
+        served.map_err(ServerError::from)
+    }
+}
+
+/// Schedules key rotations that are due, in every realm, on the configured interval. Any node
+/// may do it; the store lets exactly one insert each next key.
+async fn rotate_keys(app: Arc<App>) {
+    let lead = crate::keys::lifecycle::prepublication(app.config.jwks_max_age_secs);
+    let mut ticker = tokio::time::interval(app.config.rotation_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let realms = match app.store.list_realms().await {
+            Ok(realms) => realms,
+            Err(e) => {
+                tracing::warn!(error = %e, "key rotation check failed");
+                continue;
+            }
+        };
+        for realm in realms {
+            let now = app.clock.now();
+            if let Err(e) = crate::keys::rotation::rotate_due(
+                &*app.store,
+                app.realms.master(),
+                &realm,
+                lead,
+                now,
+            )
+            .await
+            {
+                tracing::warn!(realm = %realm.name, error = %e, "key rotation failed");
+            }
+        }
+    }
+}
+
+/// Forgets revocations of tokens that have expired anyway, hourly.
+async fn purge_revocations(app: Arc<App>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        ticker.tick().await;
+        match app.store.purge_expired_revocations(app.clock.now()).await {
+            Ok(n) if n > 0 => tracing::info!(purged = n, "expired revocations purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging revocations failed"),
+        }
+    }
+}
+
+/// The HTTP routes: every row of the route table at the root (realm `default`) and under
+/// `/realms/{realm}`, plus the server-wide paths.
+pub fn router(app: Arc<App>) -> Router {
+    let mut router = Router::new();
+    for route in ROUTES {
+        for path in route.paths() {
+            router = router
+                .route(path, handler(route.endpoint))
+                .route(&format!("{REALM_PREFIX}{path}"), handler(route.endpoint));
+        }
+    }
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        // RFC 8414 §3.1: metadata of an issuer with a path, at the path-inserted URL.
+        .route(
+            &format!("{}{REALM_PREFIX}", routes::url("", Endpoint::OAuthMetadata)),
+            get(discovery::oauth_authorization_server),
+        )
+        .route(routes::server::HEALTHZ, get(health::healthz))
+        .route(routes::server::READYZ, get(health::readyz))
+        .route(routes::server::METRICS, get(metrics))
+        .route(routes::server::ADMIN_MINT, post(admin::mint::mint))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), track))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            // The path only: query strings can carry codes and tokens.
+            tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(app)
+}
+
+fn handler(endpoint: Endpoint) -> MethodRouter<Arc<App>> {
+    let method_router = match endpoint {
+        Endpoint::Discovery => get(discovery::openid_configuration),
+        Endpoint::OAuthMetadata => get(discovery::oauth_authorization_server),
+        Endpoint::Jwks => get(jwks::jwks),
+        Endpoint::Authorize => get(authorize::authorize).post(authorize::authorize),
+        Endpoint::Token => post(token::token),
+        Endpoint::Introspect => post(introspect::introspect),
+        Endpoint::Revoke => post(revoke::revoke),
+    };
+    method_router.fallback(method_not_allowed)
+}
+
+async fn method_not_allowed() -> Response {
+    json_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        "this endpoint does not accept that method",
+    )
+}
+
+async fn not_found() -> Response {
+    json_error(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        app.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Counts every request by matched route and status, with its latency.
+async fn track(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    app.metrics
+        .request(&route, response.status().as_u16(), started.elapsed());
+    response
+}

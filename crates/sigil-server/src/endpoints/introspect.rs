@@ -1,0 +1,56 @@
+//! Token introspection (RFC 7662): client-authenticated; anything not valid now — unknown,
+//! expired, revoked, foreign — is `{"active":false}` and nothing more.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::token::client_auth;
+use super::{RealmRef, no_store};
+use crate::app::App;
+use crate::oauth::{Form, OAuthError};
+use crate::realms::RealmState;
+use crate::tokens::inspect::{self, Inspection};
+
+/// `POST /introspect`.
+pub async fn introspect(
+    State(app): State<Arc<App>>,
+    RealmRef(realm): RealmRef,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match handle(&app, &realm, &headers, body).await {
+        Ok(body) => {
+            let mut response = axum::Json(body).into_response();
+            no_store(response.headers_mut());
+            response
+        }
+        Err(e) => e.with_challenge_realm(realm.issuer.clone()).into_response(),
+    }
+}
+
+async fn handle(
+    app: &App,
+    realm: &RealmState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Value, OAuthError> {
+    let form = Form::read(headers, body).await?;
+    client_auth::authenticate(app, realm, headers, &form).await?;
+    let token = form.require("token")?;
+    Ok(
+        match inspect::inspect(&*app.store, realm, token, app.clock.now()).await? {
+            Inspection::Active { claims, legacy } => {
+                Value::Object(inspect::introspection_members(&claims, legacy))
+            }
+            Inspection::Inactive(reason) => {
+                tracing::debug!(reason, "introspection: inactive");
+                json!({ "active": false })
+            }
+        },
+    )
+}

@@ -1,0 +1,98 @@
+//! One module per protocol endpoint, named after its specification. Shared here: the realm
+//! extractor and the response headers several endpoints set.
+
+pub mod authorize;
+pub mod discovery;
+pub mod introspect;
+pub mod jwks;
+pub mod revoke;
+pub mod token;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sigil_store::RealmName;
+
+use crate::app::App;
+use crate::realms::RealmState;
+
+/// Marks a response as never to be cached (RFC 6749 §5.1).
+pub fn no_store(headers: &mut HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// Public, cacheable JSON for anyone (discovery, JWKS): `max-age` and CORS `*`.
+pub fn public_json(headers: &mut HeaderMap, max_age: u64) {
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+}
+
+/// A JSON error for requests that never reach an OAuth handler (unknown realm, outage).
+pub fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let body = serde_json::json!({ "error": error, "error_description": description });
+    let mut response = (status, axum::Json(body)).into_response();
+    no_store(response.headers_mut());
+    response
+}
+
+/// The realm a request addresses: `/realms/{realm}/…`, or `default` at the root.
+#[derive(Debug, Clone)]
+pub struct RealmRef(pub Arc<RealmState>);
+
+impl FromRequestParts<Arc<App>> for RealmRef {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        let params = Path::<HashMap<String, String>>::from_request_parts(parts, app)
+            .await
+            .map(|Path(p)| p)
+            .unwrap_or_default();
+        let name = match params.get("realm") {
+            None => RealmName::default_realm(),
+            Some(raw) => match RealmName::new(raw.as_str()) {
+                // The default realm lives at the root; its issuer has no /realms path.
+                Ok(name) if !name.is_default() => name,
+                _ => return Err(unknown_realm(raw)),
+            },
+        };
+        match app.realms.get(&name).await {
+            Ok(Some(state)) => Ok(Self(state)),
+            Ok(None) => Err(unknown_realm(name.as_str())),
+            Err(e) => {
+                tracing::error!(error = %e, realm = %name, "realm unavailable");
+                Err(json_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "the service is temporarily unavailable; retry later",
+                ))
+            }
+        }
+    }
+}
+
+fn unknown_realm(name: &str) -> Response {
+    let printable: String = name
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(63)
+        .collect();
+    json_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        &format!("realm '{printable}' does not exist"),
+    )
+}

@@ -1,0 +1,80 @@
+//! The client credentials grant (RFC 6749 §4.4): an RFC 9068 access token for the client
+//! itself, for the scopes and audience it is registered for.
+
+use serde_json::{Value, json};
+use sigil_store::ClientRecord;
+
+use crate::app::App;
+use crate::oauth::{ErrorCode, Form, OAuthError};
+use crate::realms::RealmState;
+use crate::tokens::access_token::{self, AccessTokenRequest};
+
+/// Issues the token, checking in order: scope ⊆ registered scopes, resource among the
+/// registered audiences (RFC 8707).
+pub fn grant(
+    app: &App,
+    realm: &RealmState,
+    client: &ClientRecord,
+    form: &Form,
+) -> Result<Value, OAuthError> {
+    let scopes = granted_scopes(client, form.get("scope"))?;
+    let audiences = match form.get("resource") {
+        Some(resource) if client.audiences.iter().any(|a| a == resource) => {
+            vec![resource.to_owned()]
+        }
+        Some(_) => {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "the resource is not an audience this client may request",
+            ));
+        }
+        None if client.audiences.is_empty() => vec![realm.issuer.clone()],
+        None => client.audiences.clone(),
+    };
+    let issued = access_token::issue(
+        realm,
+        client,
+        AccessTokenRequest {
+            subject: &client.client_id,
+            audiences,
+            scope: scopes.join(" "),
+        },
+        app.clock.now(),
+    )?;
+    let mut response = json!({
+        "access_token": issued.token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+    });
+    if !scopes.is_empty() {
+        response["scope"] = json!(scopes.join(" "));
+    }
+    Ok(response)
+}
+
+/// The requested scopes if all are registered for the client; all registered ones if none
+/// are requested.
+fn granted_scopes(
+    client: &ClientRecord,
+    requested: Option<&str>,
+) -> Result<Vec<String>, OAuthError> {
+    let Some(requested) = requested else {
+        return Ok(client.scopes.clone());
+    };
+    let mut granted: Vec<String> = Vec::new();
+    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
+        if !client.scopes.iter().any(|s| s == scope) {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                format!(
+                    "scope {} is not allowed for this client",
+                    super::printable(scope)
+                ),
+            ));
+        }
+        if !granted.iter().any(|g| g == scope) {
+            granted.push(scope.to_owned());
+        }
+    }
+    Ok(granted)
+}

@@ -1,0 +1,25 @@
+//! The server layer's error for building, starting and provisioning (request handling has
+//! its own response types: `OAuthError`, `AdminError`).
+
+/// What can stop the server from starting or a provisioning step from completing.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Configuration that cannot work (the message says what to change).
+    #[error("{0}")]
+    Config(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] sigil_store::StoreError),
+    /// A key or token operation failed.
+    #[error(transparent)]
+    Jose(#[from] sigil_jose::Error),
+    /// Sealing or unsealing failed.
+    #[error("{0}")]
+    Crypto(String),
+    /// A request to provision something that conflicts with what exists or is not allowed.
+    #[error("{0}")]
+    Invalid(String),
+    /// Binding or serving failed.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+}

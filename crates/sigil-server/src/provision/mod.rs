@@ -1,0 +1,478 @@
+//! Creating things: realms with their first keys, clients with their secrets, users, admin
+//! tokens. Used by the CLI, by dev-mode bootstrap and by tests — the same rules everywhere.
+
+use std::sync::Arc;
+
+use sigil_jose::Algorithm;
+use sigil_store::{
+    AdminTokenRecord, ClientRecord, Realm, RealmName, RealmSettings, Store, StoreError, UserRecord,
+};
+
+use crate::ServerError;
+use crate::clock::Clock;
+use crate::endpoints::token::client_auth;
+use crate::keys::generate::{self, KeyTimes};
+use crate::random;
+use crate::realms::RealmState;
+use crate::realms::state::legacy_seal_context;
+use crate::seal::{CHECK_META_KEY, MasterKey};
+
+mod keys;
+
+pub use keys::{KeyInfo, Retirement};
+
+/// Refuses a master key other than the one the database was first used with.
+pub async fn check_master_key(store: &dyn Store, master: &MasterKey) -> Result<(), ServerError> {
+    let stored = store
+        .meta_get_or_insert(CHECK_META_KEY, master.check_value())
+        .await?;
+    if stored != master.check_value() {
+        return Err(ServerError::Config(
+            "the master key does not match the one this database was created with".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a public base URL: `http(s)://host[:port][/path]`, no query or fragment; returns it
+/// without a trailing slash.
+pub fn validate_base_url(url: &str) -> Result<String, ServerError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| {
+            ServerError::Config(format!(
+                "issuer {url:?} must start with https:// or http://"
+            ))
+        })?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || trimmed.contains(['?', '#', ' ']) {
+        return Err(ServerError::Config(format!(
+            "issuer {url:?} must be a URL with a host and no query or fragment"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// What a new client should be.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSpec {
+    /// `client_id`; generated when absent.
+    pub client_id: Option<String>,
+    /// A human name.
+    pub name: String,
+    /// Grant types; `client_credentials` when empty.
+    pub grant_types: Vec<String>,
+    /// Redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// Allowed scopes.
+    pub scopes: Vec<String>,
+    /// `token_endpoint_auth_method`; `client_secret_basic` when absent.
+    pub auth_method: Option<String>,
+    /// Access-token audiences.
+    pub audiences: Vec<String>,
+    /// Access-token lifetime.
+    pub access_token_ttl_secs: Option<u64>,
+    /// Access-token algorithm.
+    pub signing_alg: Option<Algorithm>,
+}
+
+/// Grant types a client may be registered for.
+pub const GRANT_TYPES: [&str; 3] = ["client_credentials", "authorization_code", "refresh_token"];
+
+/// Creates things in one store, with one master key and one clock.
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    store: Arc<dyn Store>,
+    master: Arc<MasterKey>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Provisioner {
+    /// A provisioner; checks the master key against the store first.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        master: Arc<MasterKey>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ServerError> {
+        check_master_key(&*store, &master).await?;
+        Ok(Self {
+            store,
+            master,
+            clock,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The current time.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Creates a realm with a key for each of `algs` (RS256 always included), RSA keys of
+    /// `rsa_bits`.
+    pub async fn create_realm(
+        &self,
+        name: &RealmName,
+        algs: &[Algorithm],
+        rsa_bits: usize,
+    ) -> Result<Realm, ServerError> {
+        self.create_realm_except(name, algs, rsa_bits, None).await
+    }
+
+    /// Like [`Self::create_realm`], but generates no key for `imported`: the caller imports one.
+    pub async fn create_realm_except(
+        &self,
+        name: &RealmName,
+        algs: &[Algorithm],
+        rsa_bits: usize,
+        imported: Option<Algorithm>,
+    ) -> Result<Realm, ServerError> {
+        if ![2048, 3072, 4096].contains(&rsa_bits) {
+            return Err(ServerError::Invalid(format!(
+                "RSA keys are 2048, 3072 or 4096 bits, not {rsa_bits}"
+            )));
+        }
+        let mut all = vec![Algorithm::RS256];
+        all.extend(algs.iter().copied().filter(|a| *a != Algorithm::RS256));
+        if let Some(alg) = imported
+            && !all.contains(&alg)
+        {
+            all.push(alg);
+        }
+        all.dedup();
+        let now = self.clock.now();
+        let realm = Realm {
+            name: name.clone(),
+            settings: RealmSettings {
+                signing_algs: all.iter().map(|a| a.as_str().to_owned()).collect(),
+                rsa_bits: u32::try_from(rsa_bits).unwrap_or(3072),
+                ..RealmSettings::default()
+            },
+            version: 1,
+            created_at: now,
+        };
+        if self.store.get_realm(name).await?.is_some() {
+            return Err(ServerError::Invalid(format!("realm {name} already exists")));
+        }
+        let mut keys = Vec::new();
+        for alg in all.into_iter().filter(|a| Some(*a) != imported) {
+            keys.push(self.new_key(name, alg, rsa_bits, now).await?);
+        }
+        // The realm and its keys appear together: no node ever sees a realm without a signer.
+        self.store
+            .insert_realm(&realm, &keys)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    ServerError::Invalid(format!("realm {name} already exists"))
+                }
+                other => other.into(),
+            })?;
+        Ok(self.store.get_realm(name).await?.unwrap_or(realm))
+    }
+
+    /// Starts signing with `algs` in an existing realm (a key for each one it lacks).
+    pub async fn enable_algorithms(
+        &self,
+        name: &RealmName,
+        algs: &[Algorithm],
+    ) -> Result<Realm, ServerError> {
+        let mut realm = self.realm(name).await?;
+        let now = self.clock.now();
+        for alg in algs {
+            if !realm
+                .settings
+                .signing_algs
+                .iter()
+                .any(|a| a == alg.as_str())
+            {
+                self.add_key(name, *alg, realm.settings.rsa_bits as usize, now)
+                    .await?;
+                realm.settings.signing_algs.push(alg.as_str().to_owned());
+            }
+        }
+        self.store
+            .update_realm_settings(name, &realm.settings)
+            .await?;
+        self.realm(name).await
+    }
+
+    async fn new_key(
+        &self,
+        realm: &RealmName,
+        alg: Algorithm,
+        rsa_bits: usize,
+        now: i64,
+    ) -> Result<sigil_store::KeyRecord, ServerError> {
+        let key = generate::generate(alg, rsa_bits).await?;
+        generate::record(
+            &self.master,
+            realm,
+            key,
+            alg,
+            None,
+            KeyTimes::immediate(now),
+            "generated",
+        )
+    }
+
+    async fn add_key(
+        &self,
+        realm: &RealmName,
+        alg: Algorithm,
+        rsa_bits: usize,
+        now: i64,
+    ) -> Result<(), ServerError> {
+        let record = self.new_key(realm, alg, rsa_bits, now).await?;
+        self.store.insert_key(realm, &record).await?;
+        Ok(())
+    }
+
+    /// A realm that must exist.
+    pub async fn realm(&self, name: &RealmName) -> Result<Realm, ServerError> {
+        self.store
+            .get_realm(name)
+            .await?
+            .ok_or_else(|| ServerError::Invalid(format!("realm {name} does not exist")))
+    }
+
+    /// The realm ready to sign (for `sigil token …`), with `base_url` as the public base.
+    pub async fn realm_state(
+        &self,
+        name: &RealmName,
+        base_url: &str,
+    ) -> Result<RealmState, ServerError> {
+        let realm = self.realm(name).await?;
+        RealmState::load(
+            &*self.store,
+            &self.master,
+            base_url,
+            realm,
+            self.clock.now(),
+        )
+        .await
+    }
+
+    /// Turns legacy HS256 acceptance on (with the secret) or off (seed 002).
+    pub async fn set_legacy_hs256(
+        &self,
+        name: &RealmName,
+        secret: Option<&[u8]>,
+    ) -> Result<(), ServerError> {
+        let mut realm = self.realm(name).await?;
+        realm.settings.legacy_hs256_sealed = match secret {
+            Some(secret) => {
+                sigil_jose::legacy_hmac::LegacyHmacKey::new(secret)?;
+                let sealed = self.master.seal(&legacy_seal_context(name), secret)?;
+                Some(sigil_jose::base64url::encode(sealed))
+            }
+            None => None,
+        };
+        self.store
+            .update_realm_settings(name, &realm.settings)
+            .await?;
+        Ok(())
+    }
+
+    /// Registers a client; returns it and, for confidential clients, its secret (shown once).
+    pub async fn create_client(
+        &self,
+        realm: &RealmName,
+        spec: ClientSpec,
+    ) -> Result<(ClientRecord, Option<String>), ServerError> {
+        let realm_record = self.realm(realm).await?;
+        let client = validate_client(spec, &realm_record.settings, self.clock.now())?;
+        let (client, secret) = if client.auth_method == "none" {
+            (client, None)
+        } else {
+            let secret = random::token(32);
+            (
+                ClientRecord {
+                    secret_hash: Some(random::digest(&secret)),
+                    ..client
+                },
+                Some(secret),
+            )
+        };
+        self.store
+            .insert_client(realm, &client)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServerError::Invalid(format!(
+                    "client {} already exists in realm {realm}",
+                    client.client_id
+                )),
+                other => other.into(),
+            })?;
+        Ok((client, secret))
+    }
+
+    /// Creates a user.
+    pub async fn create_user(
+        &self,
+        realm: &RealmName,
+        username: &str,
+    ) -> Result<UserRecord, ServerError> {
+        let username = username.trim();
+        if username.is_empty() || username.len() > 128 || username.chars().any(char::is_control) {
+            return Err(ServerError::Invalid(
+                "a username has 1 to 128 printable characters".into(),
+            ));
+        }
+        let user = UserRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            username: username.to_owned(),
+            created_at: self.clock.now(),
+        };
+        self.store
+            .insert_user(realm, &user)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    ServerError::Invalid(format!("user {username} already exists in realm {realm}"))
+                }
+                StoreError::UnknownRealm(_) => {
+                    ServerError::Invalid(format!("realm {realm} does not exist"))
+                }
+                other => other.into(),
+            })?;
+        Ok(user)
+    }
+
+    /// Creates an admin token; returns the token (shown once) and its record.
+    pub async fn create_admin_token(
+        &self,
+        name: &str,
+        ttl_secs: Option<u64>,
+    ) -> Result<(String, AdminTokenRecord), ServerError> {
+        let token = format!("{}{}", crate::admin::TOKEN_PREFIX, random::token(32));
+        let now = self.clock.now();
+        let record = AdminTokenRecord {
+            id: random::token(9),
+            name: name.to_owned(),
+            token_hash: random::digest(&token),
+            created_at: now,
+            expires_at: ttl_secs.map(|ttl| now.saturating_add_unsigned(ttl)),
+            last_used_at: None,
+        };
+        self.store.insert_admin_token(&record).await?;
+        Ok((token, record))
+    }
+}
+
+fn validate_client(
+    spec: ClientSpec,
+    settings: &RealmSettings,
+    now: i64,
+) -> Result<ClientRecord, ServerError> {
+    let invalid = |m: String| Err(ServerError::Invalid(m));
+    let client_id = match spec.client_id {
+        Some(id) => id,
+        None => random::token(16),
+    };
+    if client_id.is_empty()
+        || client_id.len() > 128
+        || !client_id.chars().all(|c| c.is_ascii_graphic())
+    {
+        return invalid("a client_id has 1 to 128 printable ASCII characters".into());
+    }
+    let auth_method = spec
+        .auth_method
+        .unwrap_or_else(|| "client_secret_basic".to_owned());
+    if !client_auth::METHODS.contains(&auth_method.as_str()) {
+        return invalid(format!(
+            "auth method {auth_method} is not one of {}",
+            client_auth::METHODS.join(", ")
+        ));
+    }
+    let grant_types = if spec.grant_types.is_empty() {
+        vec!["client_credentials".to_owned()]
+    } else {
+        spec.grant_types
+    };
+    if let Some(unknown) = grant_types
+        .iter()
+        .find(|g| !GRANT_TYPES.contains(&g.as_str()))
+    {
+        return invalid(format!(
+            "grant type {unknown} is not one of {}",
+            GRANT_TYPES.join(", ")
+        ));
+    }
+    if auth_method == "none" && grant_types.iter().any(|g| g == "client_credentials") {
+        return invalid("a public client (auth method none) cannot use client_credentials".into());
+    }
+    if grant_types.iter().any(|g| g == "authorization_code") && spec.redirect_uris.is_empty() {
+        return invalid("the authorization_code grant needs at least one --redirect-uri".into());
+    }
+    for uri in &spec.redirect_uris {
+        validate_redirect_uri(uri)?;
+    }
+    for scope in &spec.scopes {
+        // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E
+        if scope.is_empty()
+            || !scope
+                .chars()
+                .all(|c| c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c))
+        {
+            return invalid(format!(
+                "scope {scope:?} has characters RFC 6749 does not allow"
+            ));
+        }
+    }
+    if let Some(ttl) = spec.access_token_ttl_secs
+        && !(1..=86_400).contains(&ttl)
+    {
+        return invalid("--access-token-ttl must be between 1 and 86400 seconds".into());
+    }
+    if let Some(alg) = spec.signing_alg
+        && !settings.signing_algs.iter().any(|a| a == alg.as_str())
+    {
+        return invalid(format!(
+            "the realm has no {alg} key; enable it with `sigil realm update --alg {alg}`"
+        ));
+    }
+    let name = if spec.name.trim().is_empty() {
+        client_id.clone()
+    } else {
+        spec.name.trim().to_owned()
+    };
+    Ok(ClientRecord {
+        client_id,
+        name,
+        secret_hash: None,
+        auth_method,
+        grant_types,
+        redirect_uris: spec.redirect_uris,
+        scopes: spec.scopes,
+        audiences: spec
+            .audiences
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect(),
+        access_token_ttl_secs: spec.access_token_ttl_secs,
+        signing_alg: spec.signing_alg.map(|a| a.as_str().to_owned()),
+        created_at: now,
+    })
+}
+
+/// RFC 6749 §3.1.2: an absolute URI without a fragment.
+fn validate_redirect_uri(uri: &str) -> Result<(), ServerError> {
+    let scheme_end = uri.find(':').unwrap_or(0);
+    let scheme_ok = scheme_end > 0
+        && uri[..scheme_end]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !scheme_ok || uri.contains('#') || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ServerError::Invalid(format!(
+            "redirect URI {uri:?} must be absolute and have no fragment"
+        )));
+    }
+    Ok(())
+}

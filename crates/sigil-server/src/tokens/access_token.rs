@@ -1,0 +1,82 @@
+//! JWT access tokens (RFC 9068): `typ: at+jwt`, `iss sub aud exp iat jti client_id scope`,
+//! signed by the realm's current key for the client's algorithm.
+
+use serde::Serialize;
+use sigil_jose::{Algorithm, jwt};
+use sigil_store::ClientRecord;
+
+use super::Aud;
+use crate::oauth::OAuthError;
+use crate::random;
+use crate::realms::RealmState;
+
+/// What the grant decided.
+#[derive(Debug)]
+pub struct AccessTokenRequest<'a> {
+    /// `sub`: the user, or the client itself for client credentials (RFC 9068 §2.2).
+    pub subject: &'a str,
+    /// `aud`.
+    pub audiences: Vec<String>,
+    /// `scope`, space-separated; omitted when empty.
+    pub scope: String,
+}
+
+/// An issued token.
+#[derive(Debug)]
+pub struct Issued {
+    /// The compact JWT.
+    pub token: String,
+    /// Its lifetime in seconds.
+    pub expires_in: u64,
+}
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: Aud<'a>,
+    exp: i64,
+    iat: i64,
+    jti: String,
+    client_id: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    scope: &'a str,
+}
+
+/// The algorithm a client's access tokens are signed with: its own choice, else RS256.
+pub fn algorithm_for(client: &ClientRecord) -> Algorithm {
+    client
+        .signing_alg
+        .as_deref()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(Algorithm::RS256)
+}
+
+/// Signs an access token for `client` at `now`.
+pub fn issue(
+    realm: &RealmState,
+    client: &ClientRecord,
+    request: AccessTokenRequest<'_>,
+    now: i64,
+) -> Result<Issued, OAuthError> {
+    let alg = algorithm_for(client);
+    let signer = realm.keys.signer(alg).ok_or_else(|| {
+        OAuthError::server_error(format!("realm {} has no current {alg} key", realm.name))
+    })?;
+    let expires_in = client
+        .access_token_ttl_secs
+        .unwrap_or(realm.settings.access_token_ttl_secs);
+    let claims = Claims {
+        iss: &realm.issuer,
+        sub: request.subject,
+        aud: Aud::of(&request.audiences),
+        exp: now.saturating_add_unsigned(expires_in),
+        iat: now,
+        jti: random::token(16),
+        client_id: &client.client_id,
+        scope: &request.scope,
+    };
+    let token = jwt::sign(signer, Some(jwt::TYP_ACCESS_TOKEN), &claims)
+        .map_err(|e| OAuthError::server_error(format!("signing failed: {e}")))?;
+    Ok(Issued { token, expires_in })
+}

@@ -1,0 +1,17 @@
+//! End-to-end tests: the real server on 127.0.0.1:0 with a fresh SQLite file, driven over HTTP
+//! by real clients (reqwest, the `openidconnect` crate, `jsonwebtoken` as an independent JOSE
+//! implementation). One test binary; no fixed ports; no order dependence.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly or not at all
+
+mod admin_mint;
+mod bad_input;
+mod client_credentials;
+mod discovery;
+mod first_party_verifier;
+mod introspection;
+mod jwks;
+mod live_changes;
+mod operations;
+mod rotation;
+mod support;

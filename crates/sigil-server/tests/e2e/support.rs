@@ -1,0 +1,240 @@
+//! A running server for one test, and the clients that talk to it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use sigil_jose::Algorithm;
+use sigil_server::clock::{Clock, ManualClock};
+use sigil_server::provision::{ClientSpec, Provisioner};
+use sigil_server::seal::MasterKey;
+use sigil_server::{Server, ServerConfig};
+use sigil_store::sqlite::SqliteStore;
+use sigil_store::{RealmName, Store};
+
+/// A start time for the manual clock: 2027-01-15.
+pub const START: i64 = 1_800_000_000;
+
+pub struct TestServer {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub provisioner: Provisioner,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<ManualClock>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// A server whose default realm has an RS256 key (RSA-2048, for speed) and whatever
+    /// `algs` add.
+    pub async fn start_with(algs: &[Algorithm]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&dir.path().join("sigil.db"))
+                .await
+                .unwrap(),
+        );
+        let master = Arc::new(MasterKey::from_bytes(&[42; 32]).unwrap());
+        let clock = Arc::new(ManualClock::new(START));
+        let dyn_clock: Arc<dyn Clock> = clock.clone();
+        let provisioner = Provisioner::new(store.clone(), master.clone(), dyn_clock.clone())
+            .await
+            .unwrap();
+        provisioner
+            .create_realm(&RealmName::default_realm(), algs, 2048)
+            .await
+            .unwrap();
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            issuer: None,
+            jwks_max_age_secs: 900,
+            refresh_interval: Duration::from_millis(100),
+            rotation_interval: Duration::from_millis(100),
+        };
+        let server = Server::build(config, store.clone(), master, dyn_clock)
+            .await
+            .unwrap();
+        let base = server.issuer().to_owned();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            base,
+            http,
+            provisioner,
+            store,
+            clock,
+            shutdown: Some(tx),
+            task: Some(task),
+            _dir: dir,
+        }
+    }
+
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A confidential client with `client_credentials`, scopes `api:read api:write`.
+    pub async fn client(&self, realm: &str, id: &str) -> (String, String) {
+        self.client_with(
+            realm,
+            ClientSpec {
+                client_id: Some(id.into()),
+                scopes: vec!["api:read".into(), "api:write".into()],
+                ..ClientSpec::default()
+            },
+        )
+        .await
+    }
+
+    pub async fn client_with(&self, realm: &str, spec: ClientSpec) -> (String, String) {
+        let (client, secret) = self
+            .provisioner
+            .create_client(&RealmName::new(realm).unwrap(), spec)
+            .await
+            .unwrap();
+        (client.client_id, secret.unwrap_or_default())
+    }
+
+    pub async fn realm(&self, name: &str, algs: &[Algorithm]) {
+        self.provisioner
+            .create_realm(&RealmName::new(name).unwrap(), algs, 2048)
+            .await
+            .unwrap();
+    }
+
+    /// The issuer of a realm.
+    pub fn issuer(&self, realm: &str) -> String {
+        if realm == "default" {
+            self.base.clone()
+        } else {
+            format!("{}/realms/{realm}", self.base)
+        }
+    }
+
+    /// POSTs a form with Basic credentials.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        auth: (&str, &str),
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .basic_auth(auth.0, Some(auth.1))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A client-credentials access token from `realm`'s token endpoint.
+    pub async fn token(&self, realm: &str, auth: (&str, &str), extra: &[(&str, &str)]) -> String {
+        let path = format!("{}/token", realm_path(realm));
+        let mut form = vec![("grant_type", "client_credentials")];
+        form.extend_from_slice(extra);
+        let response = self.post_form(&path, auth, &form).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn introspect(&self, realm: &str, auth: (&str, &str), token: &str) -> Value {
+        let path = format!("{}/introspect", realm_path(realm));
+        let response = self.post_form(&path, auth, &[("token", token)]).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, Value) {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Waits (bounded) until `check` holds: for changes that reach the server by refresh.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..50 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for: {what}");
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+/// `""` for the default realm, `/realms/NAME` otherwise.
+pub fn realm_path(realm: &str) -> String {
+    if realm == "default" {
+        String::new()
+    } else {
+        format!("/realms/{realm}")
+    }
+}
+
+/// Verifies a JWT with `jsonwebtoken` (an independent JOSE implementation) against the keys
+/// published at `jwks_url`, checking issuer and (if given) audience.
+pub async fn verify_with_jsonwebtoken(
+    http: &reqwest::Client,
+    jwks_url: &str,
+    token: &str,
+    issuer: &str,
+    audience: Option<&str>,
+) -> Value {
+    use jsonwebtoken::{DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
+    let jwks: JwkSet = http
+        .get(jwks_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let header = decode_header(token).unwrap();
+    let kid = header.kid.expect("tokens carry a kid");
+    let jwk = jwks.find(&kid).expect("the kid is published");
+    let key = DecodingKey::from_jwk(jwk).unwrap();
+    let mut validation = Validation::new(header.alg);
+    validation.set_issuer(&[issuer]);
+    match audience {
+        Some(aud) => validation.set_audience(&[aud]),
+        None => validation.validate_aud = false,
+    }
+    decode::<Value>(token, &key, &validation).unwrap().claims
+}
+
+/// The decoded header and claims of a JWT, unverified (assertions only).
+pub fn parts(token: &str) -> (Value, Value) {
+    let decoded = sigil_jose::dangerous::decode_unverified(token).unwrap();
+    (decoded.header, decoded.payload.unwrap())
+}

@@ -1,0 +1,465 @@
+//! The conformance suite every backend passes: one function per behaviour, run by each
+//! backend's test binary through [`conformance_tests!`](crate::conformance_tests).
+//!
+//! Each case gets a fresh, empty store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: fail loudly
+
+use crate::*;
+
+/// Expands to one `#[tokio::test]` per case; `$make` is an async fn returning a fresh store
+/// (any type that derefs to a [`Store`]).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:path) => {
+        $crate::conformance_tests!(@cases $make;
+            realms_round_trip, realm_settings_update_bumps_version, keys_round_trip,
+            keys_are_realm_scoped, clients_round_trip, clients_are_realm_scoped,
+            concurrent_inserts_of_one_client_make_exactly_one, users_round_trip,
+            revocations, personal_access_tokens, admin_tokens, meta_first_value_wins,
+            unknown_realm_is_reported, next_key_insertion_is_exclusive, retired_keys,
+            a_realm_and_its_first_keys_appear_together);
+    };
+    (@cases $make:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                let store = $make().await;
+                $crate::conformance::$case(&*store).await;
+            }
+        )*
+    };
+}
+
+fn name(n: &str) -> RealmName {
+    RealmName::new(n).unwrap()
+}
+
+async fn realm(store: &dyn Store, n: &str) -> RealmName {
+    let realm = Realm {
+        name: name(n),
+        settings: RealmSettings::default(),
+        version: 1,
+        created_at: 1_000,
+    };
+    store.insert_realm(&realm, &[]).await.unwrap();
+    realm.name
+}
+
+async fn version(store: &dyn Store, realm: &RealmName) -> i64 {
+    store.get_realm(realm).await.unwrap().unwrap().version
+}
+
+fn key(kid: &str, created_at: i64) -> KeyRecord {
+    KeyRecord {
+        kid: kid.into(),
+        alg: "ES256".into(),
+        public_jwk: format!(r#"{{"kid":"{kid}"}}"#),
+        private_sealed: Some(vec![1, 2, 3]),
+        created_at,
+        publish_at: created_at,
+        activate_at: created_at + 10,
+        retired_at: None,
+        origin: "generated".into(),
+    }
+}
+
+fn client(id: &str) -> ClientRecord {
+    ClientRecord {
+        client_id: id.into(),
+        name: format!("{id} app"),
+        secret_hash: Some(vec![9; 32]),
+        auth_method: "client_secret_basic".into(),
+        grant_types: vec!["client_credentials".into()],
+        redirect_uris: vec!["https://app.example/cb".into()],
+        scopes: vec!["api:read".into(), "api:write".into()],
+        audiences: vec!["https://api.example".into()],
+        access_token_ttl_secs: Some(300),
+        signing_alg: Some("ES256".into()),
+        created_at: 2_000,
+    }
+}
+
+/// Realms are created once, listed by name, and report their versions.
+pub async fn realms_round_trip(store: &dyn Store) {
+    let b = realm(store, "beta").await;
+    let a = realm(store, "alpha").await;
+    let got = store.get_realm(&a).await.unwrap().unwrap();
+    assert_eq!(got.settings, RealmSettings::default());
+    assert_eq!(got.created_at, 1_000);
+    let names: Vec<_> = store
+        .list_realms()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, vec![a.clone(), b.clone()]);
+    let mut versions = store.realm_versions().await.unwrap();
+    versions.sort();
+    assert_eq!(versions, vec![(a.clone(), 1), (b, 1)]);
+    let dup = Realm {
+        name: a,
+        settings: RealmSettings::default(),
+        version: 1,
+        created_at: 5,
+    };
+    assert!(matches!(
+        store.insert_realm(&dup, &[]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(store.get_realm(&name("gamma")).await.unwrap().is_none());
+}
+
+/// Settings changes are kept and bump the version a server polls.
+pub async fn realm_settings_update_bumps_version(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    let mut settings = RealmSettings::default();
+    settings.signing_algs.push("EdDSA".into());
+    settings.legacy_hs256_sealed = Some("sealed".into());
+    store.update_realm_settings(&r, &settings).await.unwrap();
+    let got = store.get_realm(&r).await.unwrap().unwrap();
+    assert_eq!(got.settings, settings);
+    assert_eq!(got.version, 2);
+}
+
+/// Keys are listed oldest first, kids are unique per realm, and inserts bump the version.
+pub async fn keys_round_trip(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    store.insert_key(&r, &key("k2", 200)).await.unwrap();
+    store.insert_key(&r, &key("k1", 100)).await.unwrap();
+    let mut public_only = key("old", 50);
+    public_only.private_sealed = None;
+    public_only.origin = "imported".into();
+    store.insert_key(&r, &public_only).await.unwrap();
+    let keys = store.list_keys(&r).await.unwrap();
+    assert_eq!(
+        keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(),
+        ["old", "k1", "k2"]
+    );
+    assert_eq!(keys[1], key("k1", 100));
+    assert_eq!(keys[0].private_sealed, None);
+    assert!(matches!(
+        store.insert_key(&r, &key("k1", 300)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(version(store, &r).await, 4);
+}
+
+/// Of several racing inserts of a next key for one algorithm, exactly one wins; another
+/// algorithm, or a later time once the next key has activated, may add one again.
+pub async fn next_key_insertion_is_exclusive(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    let candidates: Vec<KeyRecord> = (0..8).map(|i| key(&format!("n{i}"), 100)).collect(); // activate at 110
+    let results = futures_util::future::join_all(
+        candidates
+            .iter()
+            .map(|k| store.insert_next_key_if_absent(&r, k, 100)),
+    )
+    .await;
+    assert_eq!(
+        results.iter().filter(|r| matches!(r, Ok(true))).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(store.list_keys(&r).await.unwrap().len(), 1);
+    let mut other_alg = key("rsa", 100);
+    other_alg.alg = "RS256".into();
+    assert!(
+        store
+            .insert_next_key_if_absent(&r, &other_alg, 100)
+            .await
+            .unwrap()
+    );
+    // Once the waiting key has activated, a new next key may be scheduled.
+    assert!(
+        !store
+            .insert_next_key_if_absent(&r, &key("later", 105), 109)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .insert_next_key_if_absent(&r, &key("later", 105), 110)
+            .await
+            .unwrap()
+    );
+    // A verification-only key never blocks a next key.
+    let r2 = realm(store, "beta").await;
+    let mut public_only = key("pub", 100);
+    public_only.private_sealed = None;
+    store.insert_key(&r2, &public_only).await.unwrap();
+    assert!(
+        store
+            .insert_next_key_if_absent(&r2, &key("n", 100), 100)
+            .await
+            .unwrap()
+    );
+}
+
+/// Retiring records the time and bumps the version; a retired next key no longer blocks.
+pub async fn retired_keys(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    store.insert_key(&r, &key("k1", 100)).await.unwrap();
+    let before = version(store, &r).await;
+    assert!(store.retire_key(&r, "k1", 105).await.unwrap());
+    assert!(!store.retire_key(&r, "ghost", 105).await.unwrap());
+    assert_eq!(store.list_keys(&r).await.unwrap()[0].retired_at, Some(105));
+    assert_eq!(version(store, &r).await, before + 1);
+    assert!(
+        store
+            .insert_next_key_if_absent(&r, &key("k2", 100), 100)
+            .await
+            .unwrap()
+    );
+}
+
+/// A realm is created with its first keys in one step: all of it, or none of it.
+pub async fn a_realm_and_its_first_keys_appear_together(store: &dyn Store) {
+    let whole = Realm {
+        name: name("whole"),
+        settings: RealmSettings::default(),
+        version: 1,
+        created_at: 1,
+    };
+    store
+        .insert_realm(&whole, &[key("a", 1), key("b", 2)])
+        .await
+        .unwrap();
+    assert_eq!(store.list_keys(&whole.name).await.unwrap().len(), 2);
+    let broken = Realm {
+        name: name("broken"),
+        ..whole.clone()
+    };
+    let result = store
+        .insert_realm(&broken, &[key("same", 1), key("same", 2)])
+        .await;
+    assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+    assert!(
+        store.get_realm(&broken.name).await.unwrap().is_none(),
+        "rolled back"
+    );
+}
+
+/// The same kid may exist in two realms; each realm sees only its own keys.
+pub async fn keys_are_realm_scoped(store: &dyn Store) {
+    let a = realm(store, "a").await;
+    let b = realm(store, "b").await;
+    store.insert_key(&a, &key("same", 1)).await.unwrap();
+    store.insert_key(&b, &key("same", 2)).await.unwrap();
+    store.insert_key(&b, &key("only-b", 3)).await.unwrap();
+    assert_eq!(store.list_keys(&a).await.unwrap().len(), 1);
+    assert_eq!(store.list_keys(&b).await.unwrap().len(), 2);
+    assert_eq!(version(store, &a).await, 2);
+}
+
+/// Clients round-trip every field; deletes report whether anything was deleted.
+pub async fn clients_round_trip(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    store.insert_client(&r, &client("svc-b")).await.unwrap();
+    let mut public = client("spa");
+    public.secret_hash = None;
+    public.auth_method = "none".into();
+    public.access_token_ttl_secs = None;
+    public.signing_alg = None;
+    store.insert_client(&r, &public).await.unwrap();
+    assert_eq!(
+        store.get_client(&r, "svc-b").await.unwrap(),
+        Some(client("svc-b"))
+    );
+    assert_eq!(store.get_client(&r, "spa").await.unwrap(), Some(public));
+    let ids: Vec<_> = store
+        .list_clients(&r)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.client_id)
+        .collect();
+    assert_eq!(ids, ["spa", "svc-b"]);
+    assert!(matches!(
+        store.insert_client(&r, &client("spa")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let before = version(store, &r).await;
+    assert!(store.delete_client(&r, "spa").await.unwrap());
+    assert!(!store.delete_client(&r, "spa").await.unwrap());
+    assert!(store.get_client(&r, "spa").await.unwrap().is_none());
+    assert!(
+        version(store, &r).await > before,
+        "a delete must reach running servers"
+    );
+}
+
+/// A client of one realm is invisible from another.
+pub async fn clients_are_realm_scoped(store: &dyn Store) {
+    let a = realm(store, "a").await;
+    let b = realm(store, "b").await;
+    store.insert_client(&a, &client("app")).await.unwrap();
+    assert!(store.get_client(&b, "app").await.unwrap().is_none());
+    assert!(store.list_clients(&b).await.unwrap().is_empty());
+    assert!(!store.delete_client(&b, "app").await.unwrap());
+    store.insert_client(&b, &client("app")).await.unwrap();
+}
+
+/// Racing inserts of one id: exactly one wins, the rest see a conflict.
+pub async fn concurrent_inserts_of_one_client_make_exactly_one(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    let dup = client("dup");
+    let results =
+        futures_util::future::join_all((0..16).map(|_| store.insert_client(&r, &dup))).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Conflict(_))))
+        .count();
+    assert_eq!((ok, conflicts), (1, 15), "{results:?}");
+}
+
+/// Users are unique by id and by username within a realm.
+pub async fn users_round_trip(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    let other = realm(store, "other").await;
+    let alice = UserRecord {
+        id: "u1".into(),
+        username: "alice".into(),
+        created_at: 7,
+    };
+    store.insert_user(&r, &alice).await.unwrap();
+    store.insert_user(&other, &alice).await.unwrap();
+    let dup = UserRecord {
+        id: "u2".into(),
+        username: "alice".into(),
+        created_at: 8,
+    };
+    assert!(matches!(
+        store.insert_user(&r, &dup).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.get_user_by_username(&r, "alice").await.unwrap(),
+        Some(alice.clone())
+    );
+    assert_eq!(store.get_user(&r, "u1").await.unwrap(), Some(alice));
+    assert!(store.get_user(&r, "u2").await.unwrap().is_none());
+    assert_eq!(store.list_users(&r).await.unwrap().len(), 1);
+}
+
+/// Revocations are idempotent, realm-scoped and purged once the token expired anyway.
+pub async fn revocations(store: &dyn Store) {
+    let a = realm(store, "a").await;
+    let b = realm(store, "b").await;
+    store.revoke_token(&a, "j1", 100).await.unwrap();
+    store.revoke_token(&a, "j1", 100).await.unwrap();
+    store.revoke_token(&a, "j2", 500).await.unwrap();
+    assert!(store.is_token_revoked(&a, "j1").await.unwrap());
+    assert!(!store.is_token_revoked(&b, "j1").await.unwrap());
+    assert_eq!(store.purge_expired_revocations(100).await.unwrap(), 1);
+    assert!(!store.is_token_revoked(&a, "j1").await.unwrap());
+    assert!(store.is_token_revoked(&a, "j2").await.unwrap());
+}
+
+/// Personal access tokens: listed newest first, revoked once, used times recorded.
+pub async fn personal_access_tokens(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    let pat = |jti: &str, user: &str, at: i64| PatRecord {
+        jti: jti.into(),
+        user_id: user.into(),
+        name: format!("{jti} token"),
+        created_at: at,
+        expires_at: at + 1000,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    store.insert_pat(&r, &pat("p1", "u1", 10)).await.unwrap();
+    store.insert_pat(&r, &pat("p2", "u1", 20)).await.unwrap();
+    store.insert_pat(&r, &pat("p3", "u2", 30)).await.unwrap();
+    let all: Vec<_> = store
+        .list_pats(&r, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.jti)
+        .collect();
+    assert_eq!(all, ["p3", "p2", "p1"]);
+    let mine: Vec<_> = store
+        .list_pats(&r, Some("u1"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.jti)
+        .collect();
+    assert_eq!(mine, ["p2", "p1"]);
+    store.touch_pat(&r, "p1", 55).await.unwrap();
+    assert!(store.revoke_pat(&r, "p1", 60).await.unwrap());
+    assert!(!store.revoke_pat(&r, "p1", 61).await.unwrap());
+    assert!(!store.revoke_pat(&r, "nope", 61).await.unwrap());
+    let p1 = store.get_pat(&r, "p1").await.unwrap().unwrap();
+    assert_eq!((p1.last_used_at, p1.revoked_at), (Some(55), Some(60)));
+}
+
+/// Admin tokens are found by digest only.
+pub async fn admin_tokens(store: &dyn Store) {
+    let t = AdminTokenRecord {
+        id: "a1".into(),
+        name: "ci".into(),
+        token_hash: vec![5; 32],
+        created_at: 1,
+        expires_at: Some(99),
+        last_used_at: None,
+    };
+    store.insert_admin_token(&t).await.unwrap();
+    assert_eq!(
+        store.find_admin_token(&[5; 32]).await.unwrap(),
+        Some(t.clone())
+    );
+    assert!(store.find_admin_token(&[6; 32]).await.unwrap().is_none());
+    store.touch_admin_token("a1", 42).await.unwrap();
+    assert_eq!(
+        store.list_admin_tokens().await.unwrap()[0].last_used_at,
+        Some(42)
+    );
+    assert!(store.delete_admin_token("a1").await.unwrap());
+    assert!(!store.delete_admin_token("a1").await.unwrap());
+}
+
+/// The first value stored under a meta key stays.
+pub async fn meta_first_value_wins(store: &dyn Store) {
+    assert_eq!(
+        store.meta_get_or_insert("k", "first").await.unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.meta_get_or_insert("k", "second").await.unwrap(),
+        "first"
+    );
+}
+
+/// Calls scoped to a realm that does not exist say so.
+pub async fn unknown_realm_is_reported(store: &dyn Store) {
+    let ghost = name("ghost");
+    assert!(matches!(
+        store.insert_key(&ghost, &key("k", 1)).await,
+        Err(StoreError::UnknownRealm(_))
+    ));
+    assert!(matches!(
+        store.insert_client(&ghost, &client("c")).await,
+        Err(StoreError::UnknownRealm(_))
+    ));
+    assert!(matches!(
+        store
+            .update_realm_settings(&ghost, &RealmSettings::default())
+            .await,
+        Err(StoreError::UnknownRealm(_))
+    ));
+    let user = UserRecord {
+        id: "u".into(),
+        username: "u".into(),
+        created_at: 1,
+    };
+    assert!(matches!(
+        store.insert_user(&ghost, &user).await,
+        Err(StoreError::UnknownRealm(_))
+    ));
+    store.ping().await.unwrap();
+}

@@ -1,0 +1,213 @@
+//! The records the store keeps, and the validated names at its edge.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A realm's name: `[a-z0-9-]{1,63}` (PRODUCT.md, Realms).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RealmName(String);
+
+impl RealmName {
+    /// The realm served at the issuer root.
+    pub const DEFAULT: &'static str = "default";
+
+    /// Validates a realm name.
+    pub fn new(name: impl Into<String>) -> Result<Self, InvalidRealmName> {
+        let name = name.into();
+        let valid = (1..=63).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if valid {
+            Ok(Self(name))
+        } else {
+            Err(InvalidRealmName(name))
+        }
+    }
+
+    /// The `default` realm.
+    pub fn default_realm() -> Self {
+        Self(Self::DEFAULT.to_owned())
+    }
+
+    /// Whether this is the `default` realm.
+    pub fn is_default(&self) -> bool {
+        self.0 == Self::DEFAULT
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RealmName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for RealmName {
+    type Error = InvalidRealmName;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<RealmName> for String {
+    fn from(name: RealmName) -> Self {
+        name.0
+    }
+}
+
+/// A realm name that breaks the rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid realm name {0:?}: use 1 to 63 characters from a-z, 0-9 and '-'")]
+pub struct InvalidRealmName(pub String);
+
+/// A realm: one issuer with its own keys, clients and users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realm {
+    /// The name.
+    pub name: RealmName,
+    /// Policies (kept as JSON so that new settings need no migration).
+    pub settings: RealmSettings,
+    /// Bumped on every change a running server must notice.
+    pub version: i64,
+    /// Creation time (Unix seconds).
+    pub created_at: i64,
+}
+
+/// A realm's policies. Unknown fields are kept out; missing ones take their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RealmSettings {
+    /// Signing algorithms the realm keeps a key for (`RS256` always among them).
+    pub signing_algs: Vec<String>,
+    /// RSA modulus size for keys the realm generates.
+    pub rsa_bits: u32,
+    /// Default access-token lifetime in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Longest lifetime of a personal access token, in seconds (≤ 90 days).
+    pub pat_max_ttl_secs: u64,
+    /// Longest lifetime of a token minted through the admin API, in seconds.
+    pub minted_token_max_ttl_secs: u64,
+    /// The sealed legacy HS256 secret, when legacy acceptance is on (seed 002).
+    pub legacy_hs256_sealed: Option<String>,
+    /// How long a generated key signs before its successor takes over, in seconds.
+    pub rotation_period_secs: u64,
+}
+
+impl Default for RealmSettings {
+    fn default() -> Self {
+        Self {
+            signing_algs: vec!["RS256".to_owned()],
+            rsa_bits: 3072,
+            access_token_ttl_secs: 600,
+            pat_max_ttl_secs: 90 * 24 * 3600,
+            minted_token_max_ttl_secs: 24 * 3600,
+            legacy_hs256_sealed: None,
+            rotation_period_secs: 30 * 24 * 3600,
+        }
+    }
+}
+
+/// A signing key of a realm. The lifecycle state is derived from the times (key lifecycle).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// The key id.
+    pub kid: String,
+    /// The JWS algorithm.
+    pub alg: String,
+    /// The public JWK, as published.
+    pub public_jwk: String,
+    /// The PKCS#8 private key sealed under the master key; `None` for a key kept only to
+    /// verify (an imported previous public key).
+    pub private_sealed: Option<Vec<u8>>,
+    /// When the key was created or imported.
+    pub created_at: i64,
+    /// From when the key is published in the JWKS.
+    pub publish_at: i64,
+    /// From when the key signs (ignored for verification-only keys).
+    pub activate_at: i64,
+    /// When the key stopped signing early (retired); `None` while its lifecycle runs.
+    pub retired_at: Option<i64>,
+    /// Where the key came from: `generated` or `imported`.
+    pub origin: String,
+}
+
+/// An OAuth client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRecord {
+    /// `client_id`.
+    pub client_id: String,
+    /// A human name.
+    pub name: String,
+    /// SHA-256 of the client secret; `None` for public clients.
+    pub secret_hash: Option<Vec<u8>>,
+    /// `token_endpoint_auth_method`.
+    pub auth_method: String,
+    /// Allowed grant types.
+    pub grant_types: Vec<String>,
+    /// Registered redirect URIs (matched exactly).
+    pub redirect_uris: Vec<String>,
+    /// Scopes the client may be granted.
+    pub scopes: Vec<String>,
+    /// Audiences of its access tokens.
+    pub audiences: Vec<String>,
+    /// Access-token lifetime override, in seconds.
+    pub access_token_ttl_secs: Option<u64>,
+    /// Access-token signing algorithm override.
+    pub signing_alg: Option<String>,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// A user (minimal until login arrives).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Stable id, used as `sub`.
+    pub id: String,
+    /// Unique login name within the realm.
+    pub username: String,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// A personal access token: a named, revocable JWT for a user (seed 002).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatRecord {
+    /// The token's `jti`.
+    pub jti: String,
+    /// The user it acts for.
+    pub user_id: String,
+    /// A name chosen by the user.
+    pub name: String,
+    /// Issue time.
+    pub created_at: i64,
+    /// Expiry time.
+    pub expires_at: i64,
+    /// Last time it was seen in use.
+    pub last_used_at: Option<i64>,
+    /// When it was revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// An admin bearer token (server-wide); only its digest is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminTokenRecord {
+    /// A public id, to list and delete it by.
+    pub id: String,
+    /// A human name.
+    pub name: String,
+    /// SHA-256 of the token.
+    pub token_hash: Vec<u8>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry time, if any.
+    pub expires_at: Option<i64>,
+    /// Last use.
+    pub last_used_at: Option<i64>,
+}

@@ -1,0 +1,20 @@
+//! Versioned migrations. Each backend has its own SQL under `migrations/<dialect>/`, with the
+//! same numbering, so version N means the same schema everywhere.
+
+/// One schema step.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Migration {
+    /// Applied in increasing order; never renumbered once released.
+    pub version: i64,
+    /// What the step does, for the `schema_migrations` table and logs.
+    pub name: &'static str,
+    /// The statements.
+    pub sql: &'static str,
+}
+
+/// SQLite's steps.
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+}];

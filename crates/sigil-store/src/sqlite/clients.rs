@@ -1,0 +1,96 @@
+use async_trait::async_trait;
+use sqlx::Row as _;
+use sqlx::sqlite::SqliteRow;
+
+use super::{SqliteStore, bump_realm_version, json_list, parse_list, to_i64, to_u64};
+use crate::{ClientRecord, ClientStore, RealmName, Result, StoreError};
+
+const COLUMNS: &str = "client_id, name, secret_hash, auth_method, grant_types, redirect_uris, \
+                       scopes, audiences, access_token_ttl_secs, signing_alg, created_at";
+
+fn client(row: &SqliteRow) -> Result<ClientRecord> {
+    let ttl: Option<i64> = row.try_get("access_token_ttl_secs")?;
+    Ok(ClientRecord {
+        client_id: row.try_get("client_id")?,
+        name: row.try_get("name")?,
+        secret_hash: row.try_get("secret_hash")?,
+        auth_method: row.try_get("auth_method")?,
+        grant_types: parse_list(row.try_get("grant_types")?)?,
+        redirect_uris: parse_list(row.try_get("redirect_uris")?)?,
+        scopes: parse_list(row.try_get("scopes")?)?,
+        audiences: parse_list(row.try_get("audiences")?)?,
+        access_token_ttl_secs: ttl.map(to_u64),
+        signing_alg: row.try_get("signing_alg")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+#[async_trait]
+impl ClientStore for SqliteStore {
+    async fn insert_client(&self, realm: &RealmName, c: &ClientRecord) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        bump_realm_version(&mut tx, realm).await?;
+        sqlx::query(
+            "INSERT INTO clients (realm, client_id, name, secret_hash, auth_method, grant_types,
+                                  redirect_uris, scopes, audiences, access_token_ttl_secs,
+                                  signing_alg, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(realm.as_str())
+        .bind(&c.client_id)
+        .bind(&c.name)
+        .bind(&c.secret_hash)
+        .bind(&c.auth_method)
+        .bind(json_list(&c.grant_types))
+        .bind(json_list(&c.redirect_uris))
+        .bind(json_list(&c.scopes))
+        .bind(json_list(&c.audiences))
+        .bind(c.access_token_ttl_secs.map(to_i64))
+        .bind(&c.signing_alg)
+        .bind(c.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("client {:?}", c.client_id)),
+            other => other,
+        })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_client(&self, realm: &RealmName, client_id: &str) -> Result<Option<ClientRecord>> {
+        let sql = const_format(COLUMNS, "WHERE realm = ? AND client_id = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(realm.as_str())
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(client).transpose()
+    }
+
+    async fn list_clients(&self, realm: &RealmName) -> Result<Vec<ClientRecord>> {
+        let sql = const_format(COLUMNS, "WHERE realm = ? ORDER BY client_id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(realm.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(client).collect()
+    }
+
+    async fn delete_client(&self, realm: &RealmName, client_id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        bump_realm_version(&mut tx, realm).await?;
+        let deleted = sqlx::query("DELETE FROM clients WHERE realm = ? AND client_id = ?")
+            .bind(realm.as_str())
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+}
+
+/// `SELECT <columns> FROM clients <tail>`, built from constants only.
+fn const_format(columns: &str, tail: &str) -> String {
+    format!("SELECT {columns} FROM clients {tail}")
+}

@@ -1,0 +1,125 @@
+use async_trait::async_trait;
+use sqlx::Row as _;
+use sqlx::sqlite::SqliteRow;
+
+use super::{SqliteStore, require_realm};
+use crate::{PatRecord, RealmName, Result, TokenStore};
+
+fn pat(row: &SqliteRow) -> Result<PatRecord> {
+    Ok(PatRecord {
+        jti: row.try_get("jti")?,
+        user_id: row.try_get("user_id")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+const PAT_COLUMNS: &str = "jti, user_id, name, created_at, expires_at, last_used_at, revoked_at";
+
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn revoke_token(&self, realm: &RealmName, jti: &str, expires_at: i64) -> Result<()> {
+        require_realm(&self.pool, realm).await?;
+        sqlx::query(
+            "INSERT INTO revoked_tokens (realm, jti, expires_at) VALUES (?, ?, ?)
+             ON CONFLICT (realm, jti) DO NOTHING",
+        )
+        .bind(realm.as_str())
+        .bind(jti)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn is_token_revoked(&self, realm: &RealmName, jti: &str) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM revoked_tokens WHERE realm = ? AND jti = ?")
+                .bind(realm.as_str())
+                .bind(jti)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    async fn purge_expired_revocations(&self, now: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM revoked_tokens WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn insert_pat(&self, realm: &RealmName, p: &PatRecord) -> Result<()> {
+        require_realm(&self.pool, realm).await?;
+        sqlx::query(
+            "INSERT INTO personal_access_tokens
+                 (realm, jti, user_id, name, created_at, expires_at, last_used_at, revoked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(realm.as_str())
+        .bind(&p.jti)
+        .bind(&p.user_id)
+        .bind(&p.name)
+        .bind(p.created_at)
+        .bind(p.expires_at)
+        .bind(p.last_used_at)
+        .bind(p.revoked_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_pat(&self, realm: &RealmName, jti: &str) -> Result<Option<PatRecord>> {
+        let sql =
+            format!("SELECT {PAT_COLUMNS} FROM personal_access_tokens WHERE realm = ? AND jti = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(realm.as_str())
+            .bind(jti)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(pat).transpose()
+    }
+
+    async fn list_pats(&self, realm: &RealmName, user_id: Option<&str>) -> Result<Vec<PatRecord>> {
+        let sql = format!(
+            "SELECT {PAT_COLUMNS} FROM personal_access_tokens
+             WHERE realm = ? AND (? IS NULL OR user_id = ?) ORDER BY created_at DESC, jti"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(realm.as_str())
+            .bind(user_id)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(pat).collect()
+    }
+
+    async fn revoke_pat(&self, realm: &RealmName, jti: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE personal_access_tokens SET revoked_at = ?
+             WHERE realm = ? AND jti = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(realm.as_str())
+        .bind(jti)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn touch_pat(&self, realm: &RealmName, jti: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE personal_access_tokens SET last_used_at = ? WHERE realm = ? AND jti = ?",
+        )
+        .bind(now)
+        .bind(realm.as_str())
+        .bind(jti)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

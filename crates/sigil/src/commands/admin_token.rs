@@ -1,0 +1,103 @@
+//! `sigil admin-token create|list|delete`: bearer tokens for the admin API, stored hashed.
+
+use std::io::Write;
+
+use anyhow::bail;
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{emit, time};
+use crate::config::StoreArgs;
+use crate::context;
+
+#[derive(Debug, Subcommand)]
+pub enum AdminTokenCommand {
+    /// Create an admin token; it is printed once.
+    Create(CreateArgs),
+    /// List admin tokens (never the tokens themselves).
+    List(JsonArg),
+    /// Delete an admin token by id.
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// What the token is for.
+    #[arg(long, default_value = "admin")]
+    name: String,
+    /// Lifetime in seconds; no expiry when absent.
+    #[arg(long)]
+    ttl: Option<u64>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The token's id (from `list`; may begin with '-').
+    #[arg(allow_hyphen_values = true)]
+    id: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(
+    store: &StoreArgs,
+    command: AdminTokenCommand,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let opened = context::open(&store.resolve()?).await?;
+    match command {
+        AdminTokenCommand::Create(args) => {
+            let (token, record) = opened
+                .provisioner()
+                .await?
+                .create_admin_token(&args.name, args.ttl)
+                .await?;
+            let value = json!({ "id": record.id, "name": record.name, "token": token, "expires_at": record.expires_at });
+            emit(
+                out,
+                args.json,
+                &value,
+                &format!(
+                    "admin token {} ({}):\n{token}\n(shown once: store it now)\n",
+                    record.id, record.name
+                ),
+            )
+        }
+        AdminTokenCommand::List(args) => {
+            let tokens = opened.store.list_admin_tokens().await?;
+            let text: String = tokens
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{:<14} {:<20} created {}  last used {}\n",
+                        t.id,
+                        t.name,
+                        time(t.created_at),
+                        t.last_used_at.map_or("never".to_owned(), time)
+                    )
+                })
+                .collect();
+            let value = json!(tokens.iter().map(|t| json!({"id": t.id, "name": t.name, "created_at": t.created_at, "expires_at": t.expires_at, "last_used_at": t.last_used_at})).collect::<Vec<_>>());
+            emit(out, args.json, &value, &text)
+        }
+        AdminTokenCommand::Delete(args) => {
+            if !opened.store.delete_admin_token(&args.id).await? {
+                bail!("no admin token {}", args.id);
+            }
+            emit(
+                out,
+                args.json,
+                &json!({ "deleted": args.id }),
+                &format!("deleted admin token {}\n", args.id),
+            )
+        }
+    }
+}

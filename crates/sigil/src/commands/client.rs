@@ -1,0 +1,188 @@
+//! `sigil client create|list|show|delete`.
+
+use std::io::Write;
+
+use anyhow::bail;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use sigil_jose::Algorithm;
+use sigil_server::provision::ClientSpec;
+use sigil_store::ClientRecord;
+
+use super::{emit, parse_alg, realm_name, time};
+use crate::config::StoreArgs;
+use crate::context;
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client; a confidential client's secret is printed once.
+    Create(CreateArgs),
+    /// List a realm's clients.
+    List(RealmArgs),
+    /// Show one client.
+    Show(IdArgs),
+    /// Delete a client.
+    Delete(IdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RealmArgs {
+    /// The realm.
+    #[arg(long, default_value = "default")]
+    realm: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The client_id (generated ids may begin with '-').
+    #[arg(allow_hyphen_values = true)]
+    client_id: String,
+    #[command(flatten)]
+    realm: RealmArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    realm: RealmArgs,
+    /// Human-readable name.
+    #[arg(long, default_value = "")]
+    name: String,
+    /// client_id to use instead of a generated one.
+    #[arg(long)]
+    client_id: Option<String>,
+    /// Allowed grant type (repeatable): client_credentials, authorization_code, refresh_token.
+    #[arg(long = "grant-type")]
+    grant_types: Vec<String>,
+    /// Redirect URI, matched exactly (repeatable).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Allowed scopes, space-separated or repeated.
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// client_secret_basic (default), client_secret_post or none (public client).
+    #[arg(long)]
+    auth_method: Option<String>,
+    /// Audience of its access tokens (repeatable); the issuer when none.
+    #[arg(long = "audience")]
+    audiences: Vec<String>,
+    /// Access-token lifetime in seconds [default: the realm's, 600].
+    #[arg(long)]
+    access_token_ttl: Option<u64>,
+    /// Access-token signing algorithm [default: RS256]; the realm must have a key for it.
+    #[arg(long, value_parser = parse_alg)]
+    signing_alg: Option<Algorithm>,
+}
+
+pub async fn run(
+    store: &StoreArgs,
+    command: ClientCommand,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let settings = store.resolve()?;
+    let opened = context::open(&settings).await?;
+    match command {
+        ClientCommand::Create(args) => {
+            let realm = realm_name(&args.realm.realm)?;
+            let spec = ClientSpec {
+                client_id: args.client_id,
+                name: args.name,
+                grant_types: args.grant_types,
+                redirect_uris: args.redirect_uris,
+                scopes: args
+                    .scopes
+                    .iter()
+                    .flat_map(|s| s.split_whitespace())
+                    .map(str::to_owned)
+                    .collect(),
+                auth_method: args.auth_method,
+                audiences: args.audiences,
+                access_token_ttl_secs: args.access_token_ttl,
+                signing_alg: args.signing_alg,
+            };
+            let (client, secret) = opened
+                .provisioner()
+                .await?
+                .create_client(&realm, spec)
+                .await?;
+            let mut value = describe(&client);
+            value["client_secret"] = json!(secret);
+            let mut text = format!("created client {} in realm {realm}\n", client.client_id);
+            if let Some(secret) = &secret {
+                text.push_str(&format!(
+                    "client_secret: {secret}\n(shown once: store it now)\n"
+                ));
+            }
+            emit(out, args.realm.json, &value, &text)
+        }
+        ClientCommand::List(args) => {
+            let clients = opened.store.list_clients(&realm_name(&args.realm)?).await?;
+            let text: String = clients
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{:<24} {:<20} {:<22} {}\n",
+                        c.client_id,
+                        c.auth_method,
+                        c.grant_types.join(","),
+                        c.name
+                    )
+                })
+                .collect();
+            emit(
+                out,
+                args.json,
+                &json!(clients.iter().map(describe).collect::<Vec<_>>()),
+                &text,
+            )
+        }
+        ClientCommand::Show(args) => {
+            let realm = realm_name(&args.realm.realm)?;
+            let Some(client) = opened.store.get_client(&realm, &args.client_id).await? else {
+                bail!("no client {} in realm {realm}", args.client_id);
+            };
+            let value = describe(&client);
+            let text = format!(
+                "client_id:    {}\nname:         {}\nauth method:  {}\ngrant types:  {}\nscopes:       {}\naudiences:    {}\nredirects:    {}\ncreated:      {}\n",
+                client.client_id,
+                client.name,
+                client.auth_method,
+                client.grant_types.join(" "),
+                client.scopes.join(" "),
+                client.audiences.join(" "),
+                client.redirect_uris.join(" "),
+                time(client.created_at)
+            );
+            emit(out, args.realm.json, &value, &text)
+        }
+        ClientCommand::Delete(args) => {
+            let realm = realm_name(&args.realm.realm)?;
+            if !opened.store.delete_client(&realm, &args.client_id).await? {
+                bail!("no client {} in realm {realm}", args.client_id);
+            }
+            emit(
+                out,
+                args.realm.json,
+                &json!({ "deleted": args.client_id }),
+                &format!("deleted client {}\n", args.client_id),
+            )
+        }
+    }
+}
+
+fn describe(c: &ClientRecord) -> serde_json::Value {
+    json!({
+        "client_id": c.client_id,
+        "name": c.name,
+        "token_endpoint_auth_method": c.auth_method,
+        "grant_types": c.grant_types,
+        "redirect_uris": c.redirect_uris,
+        "scope": c.scopes.join(" "),
+        "audiences": c.audiences,
+        "access_token_ttl": c.access_token_ttl_secs,
+        "signing_alg": c.signing_alg,
+        "created_at": c.created_at,
+    })
+}

@@ -1,0 +1,186 @@
+//! `sigil realm create|list|update`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use sigil_jose::Algorithm;
+use sigil_store::Realm;
+
+use super::{emit, parse_alg, realm_name, time};
+use crate::config::StoreArgs;
+use crate::context;
+
+#[derive(Debug, Subcommand)]
+pub enum RealmCommand {
+    /// Create a realm with an RS256 key (and a key for each --alg).
+    Create(CreateArgs),
+    /// List realms.
+    List(ListArgs),
+    /// Change a realm: enable algorithms, legacy HS256 acceptance.
+    Update(UpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Realm name: 1 to 63 of a-z, 0-9 and '-'.
+    name: String,
+    /// Also sign with this algorithm (repeatable): ES256, EdDSA, PS256, …
+    #[arg(long = "alg", value_parser = parse_alg)]
+    algs: Vec<Algorithm>,
+    /// RSA key size for the realm's RSA keys.
+    #[arg(long, default_value_t = 3072)]
+    rsa_bits: usize,
+    /// Rotate generated keys every N days [default: 30].
+    #[arg(long, value_name = "DAYS")]
+    rotation_period_days: Option<u64>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The realm.
+    name: String,
+    /// Start signing with this algorithm too (repeatable).
+    #[arg(long = "alg", value_parser = parse_alg)]
+    algs: Vec<Algorithm>,
+    /// Accept legacy HS256 tokens signed with the secret in this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["legacy_hs256_secret_file", "disable_legacy_hs256"])]
+    legacy_hs256_secret_env: Option<String>,
+    /// Accept legacy HS256 tokens signed with the secret in this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "disable_legacy_hs256")]
+    legacy_hs256_secret_file: Option<PathBuf>,
+    /// Stop accepting legacy HS256 tokens.
+    #[arg(long)]
+    disable_legacy_hs256: bool,
+    /// Rotate generated keys every N days.
+    #[arg(long, value_name = "DAYS")]
+    rotation_period_days: Option<u64>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(
+    store: &StoreArgs,
+    command: RealmCommand,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let opened = context::open(&store.resolve()?).await?;
+    let provisioner = opened.provisioner().await?;
+    match command {
+        RealmCommand::Create(args) => {
+            let name = realm_name(&args.name)?;
+            if let Some(days) = args.rotation_period_days
+                && !(1..=365).contains(&days)
+            {
+                anyhow::bail!("the rotation period is 1 to 365 days");
+            }
+            let mut realm = provisioner
+                .create_realm(&name, &args.algs, args.rsa_bits)
+                .await?;
+            if let Some(days) = args.rotation_period_days {
+                provisioner.set_rotation_period(&name, days).await?;
+                realm = provisioner.realm(&name).await?;
+            }
+            emit(
+                out,
+                args.json,
+                &describe(&realm),
+                &format!(
+                    "created realm {} (algorithms: {})\n",
+                    realm.name,
+                    realm.settings.signing_algs.join(", ")
+                ),
+            )
+        }
+        RealmCommand::List(args) => {
+            let realms = opened.store.list_realms().await?;
+            let text: String = realms
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{:<24} {:<24} created {}\n",
+                        r.name,
+                        r.settings.signing_algs.join(","),
+                        time(r.created_at)
+                    )
+                })
+                .collect();
+            emit(
+                out,
+                args.json,
+                &json!(realms.iter().map(describe).collect::<Vec<_>>()),
+                &text,
+            )
+        }
+        RealmCommand::Update(args) => {
+            let name = realm_name(&args.name)?;
+            if !args.algs.is_empty() {
+                provisioner.enable_algorithms(&name, &args.algs).await?;
+            }
+            if let Some(days) = args.rotation_period_days {
+                provisioner.set_rotation_period(&name, days).await?;
+            }
+            let secret = match (
+                &args.legacy_hs256_secret_env,
+                &args.legacy_hs256_secret_file,
+            ) {
+                (Some(var), _) => Some(
+                    std::env::var(var)
+                        .with_context(|| format!("environment variable {var} is not set"))?
+                        .into_bytes(),
+                ),
+                (None, Some(path)) => Some(
+                    std::fs::read(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                ),
+                (None, None) => None,
+            };
+            if let Some(secret) = secret {
+                let secret = zeroize::Zeroizing::new(secret);
+                provisioner
+                    .set_legacy_hs256(&name, Some(secret.trim_ascii()))
+                    .await?;
+            } else if args.disable_legacy_hs256 {
+                provisioner.set_legacy_hs256(&name, None).await?;
+            }
+            let realm = provisioner.realm(&name).await?;
+            emit(
+                out,
+                args.json,
+                &describe(&realm),
+                &format!(
+                    "updated realm {} (algorithms: {}; legacy HS256: {})\n",
+                    realm.name,
+                    realm.settings.signing_algs.join(", "),
+                    if realm.settings.legacy_hs256_sealed.is_some() {
+                        "accepted"
+                    } else {
+                        "off"
+                    }
+                ),
+            )
+        }
+    }
+}
+
+fn describe(realm: &Realm) -> serde_json::Value {
+    json!({
+        "name": realm.name.as_str(),
+        "signing_algs": realm.settings.signing_algs,
+        "rsa_bits": realm.settings.rsa_bits,
+        "access_token_ttl": realm.settings.access_token_ttl_secs,
+        "legacy_hs256": realm.settings.legacy_hs256_sealed.is_some(),
+        "rotation_period_days": realm.settings.rotation_period_secs / 86_400,
+        "created_at": realm.created_at,
+    })
+}

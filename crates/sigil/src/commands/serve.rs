@@ -1,0 +1,95 @@
+//! `sigil serve`: run the OpenID provider. With no configuration this is dev mode: data in
+//! `./sigil-data`, a generated master key, the default realm and a demo client, printed with a
+//! ready-to-paste `curl`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use clap::Args;
+use sigil_server::{Server, ServerConfig};
+
+use crate::config::{DEFAULT_LISTEN, StoreArgs, listen_addr};
+use crate::{bootstrap, context, logging};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SIGIL_LISTEN")]
+    listen: Option<String>,
+    /// `max-age` of JWKS and discovery responses, in seconds [default: 900].
+    #[arg(long, env = "SIGIL_JWKS_MAX_AGE")]
+    jwks_max_age: Option<u64>,
+    /// Log format: text or json.
+    #[arg(long, env = "SIGIL_LOG_FORMAT")]
+    log_format: Option<String>,
+    /// Production mode: refuse to start without an external master key and an https issuer;
+    /// no demo client.
+    #[arg(long, env = "SIGIL_PRODUCTION")]
+    production: bool,
+    #[command(flatten)]
+    keys: bootstrap::ConfiguredKeys,
+}
+
+pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let settings = store.resolve()?;
+    let production = args.production || settings.file.production.unwrap_or(false);
+    if production {
+        bootstrap::check_production(&settings)?;
+    }
+    logging::init(
+        args.log_format
+            .as_deref()
+            .or(settings.file.log_format.as_deref()),
+    )?;
+    let listen = args
+        .listen
+        .clone()
+        .or_else(|| settings.file.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let config = ServerConfig {
+        listen: listen_addr(&listen)?,
+        issuer: settings.issuer.clone(),
+        jwks_max_age_secs: args
+            .jwks_max_age
+            .or(settings.file.jwks_max_age)
+            .unwrap_or(900),
+        refresh_interval: Duration::from_secs(1),
+        rotation_interval: Duration::from_secs(60),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let opened = context::open(&settings).await?;
+        let provisioner = opened.provisioner().await?;
+        let server = Server::build(
+            config,
+            opened.store.clone(),
+            opened.master.clone(),
+            opened.clock.clone(),
+        )
+        .await?;
+        let shutdown = shutdown_signal()?;
+        let report =
+            bootstrap::ensure_defaults(&provisioner, &settings, &args.keys, production).await?;
+        report.print(out, server.issuer(), &opened.master_source)?;
+        out.flush()?;
+        server.run(shutdown).await?;
+        Ok(())
+    })
+}
+
+/// Completes on SIGINT or SIGTERM. The handlers are installed now, before the banner tells
+/// anyone the server is there, so an early SIGTERM is still a graceful stop.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
+}

@@ -1,0 +1,96 @@
+//! Opening what a command works on: the store and the master key, resolved from the settings.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use sigil_server::clock::{Clock, SystemClock};
+use sigil_server::provision::Provisioner;
+use sigil_server::seal::MasterKey;
+use sigil_store::Store;
+use sigil_store::sqlite::SqliteStore;
+
+use crate::config::StoreSettings;
+
+/// The environment variable holding the master key's base64 text.
+pub const ENV_MASTER_KEY: &str = "SIGIL_MASTER_KEY";
+
+/// An opened store with its master key.
+pub struct Opened {
+    pub store: Arc<dyn Store>,
+    pub master: Arc<MasterKey>,
+    pub clock: Arc<dyn Clock>,
+    /// Where the master key came from, for the start-up message.
+    pub master_source: String,
+}
+
+impl Opened {
+    /// A provisioner over this store.
+    pub async fn provisioner(&self) -> anyhow::Result<Provisioner> {
+        Ok(Provisioner::new(self.store.clone(), self.master.clone(), self.clock.clone()).await?)
+    }
+}
+
+/// Opens the store and the master key.
+pub async fn open(settings: &StoreSettings) -> anyhow::Result<Opened> {
+    let store: Arc<dyn Store> = match settings.database_url.as_deref() {
+        Some(url) if url.starts_with("sqlite:") => Arc::new(SqliteStore::connect(url).await?),
+        Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
+            bail!("PostgreSQL is not supported by this build yet; use sqlite://FILE or --data-dir")
+        }
+        Some(url) => bail!(
+            "unsupported database URL {:?}: use sqlite://FILE",
+            redact(url)
+        ),
+        None => {
+            create_private_dir(&settings.data_dir)?;
+            Arc::new(SqliteStore::open(&settings.data_dir.join("sigil.db")).await?)
+        }
+    };
+    let (master, master_source) = master_key(settings)?;
+    Ok(Opened {
+        store,
+        master: Arc::new(master),
+        clock: Arc::new(SystemClock),
+        master_source,
+    })
+}
+
+fn master_key(settings: &StoreSettings) -> anyhow::Result<(MasterKey, String)> {
+    if let Ok(text) = std::env::var(ENV_MASTER_KEY) {
+        return Ok((MasterKey::from_text(&text)?, ENV_MASTER_KEY.to_owned()));
+    }
+    if let Some(path) = &settings.master_key_file {
+        return Ok((MasterKey::from_file(path)?, path.display().to_string()));
+    }
+    create_private_dir(&settings.data_dir)?;
+    let path = settings.data_dir.join("master.key");
+    let (key, created) = MasterKey::load_or_create(&path)?;
+    if created {
+        tracing::warn!(path = %path.display(), "generated a master key in the data directory (dev mode); supply SIGIL_MASTER_KEY in production");
+    }
+    Ok((key, format!("{} (dev mode)", path.display())))
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,97 @@
+//! Helpers shared by the CLI test binaries: the `sigil` binary, `--json` output, a running
+//! `sigil serve`.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+pub fn sigil(data_dir: &Path) -> Command {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("sigil"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("SIGIL_MASTER_KEY")
+        .env("SIGIL_LOG", "warn");
+    command
+}
+
+/// Runs a store command with `--json` and parses its output.
+pub fn json(data_dir: &Path, args: &[&str]) -> Value {
+    let output = sigil(data_dir).args(args).arg("--json").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// A `sigil serve` process on a free port; stopped with SIGTERM when dropped.
+pub struct Serve {
+    pub child: Child,
+    pub issuer: String,
+    pub banner: String,
+}
+
+impl Serve {
+    /// `sigil serve` in dev mode on a free port, once its banner has printed the demo curl.
+    pub fn start(data_dir: &Path) -> Self {
+        let mut command = sigil(data_dir);
+        command.args(["serve", "--listen", "127.0.0.1:0"]);
+        // The banner ends with the curl line (or the note that the secret was shown before).
+        Self::spawn(command, &["curl ", "its secret was shown"])
+    }
+
+    /// Runs `command` (a `sigil serve`) until a banner line contains one of `until`.
+    pub fn spawn(mut command: Command, until: &[&str]) -> Self {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut banner = String::new();
+        let mut issuer = None;
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        while !until.iter().any(|marker| banner.contains(marker)) {
+            let line = lines.next().expect("banner ended early").unwrap();
+            if let Some(url) = line.trim().strip_prefix("issuer:") {
+                issuer = Some(url.trim().to_owned());
+            }
+            banner.push_str(&line);
+            banner.push('\n');
+        }
+        Self {
+            child,
+            issuer: issuer.unwrap(),
+            banner,
+        }
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
