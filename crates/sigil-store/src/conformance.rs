@@ -16,7 +16,7 @@ macro_rules! conformance_tests {
             realms_round_trip, realm_settings_update_bumps_version, keys_round_trip,
             keys_are_realm_scoped, clients_round_trip, clients_are_realm_scoped,
             concurrent_inserts_of_one_client_make_exactly_one, users_round_trip,
-            revocations, personal_access_tokens, admin_tokens, meta_first_value_wins,
+            revocations, revocation_feed, personal_access_tokens, admin_tokens, meta_first_value_wins,
             unknown_realm_is_reported, next_key_insertion_is_exclusive, retired_keys,
             a_realm_and_its_first_keys_appear_together);
     };
@@ -352,11 +352,52 @@ pub async fn revocations(store: &dyn Store) {
     store.revoke_token(&a, "j1", 100).await.unwrap();
     store.revoke_token(&a, "j1", 100).await.unwrap();
     store.revoke_token(&a, "j2", 500).await.unwrap();
-    assert!(store.is_token_revoked(&a, "j1").await.unwrap());
-    assert!(!store.is_token_revoked(&b, "j1").await.unwrap());
+    let revoked = |realm: RealmName, now: i64| async move {
+        let feed = store.revocations_after(&realm, 0, now).await.unwrap();
+        feed.into_iter().map(|r| r.jti).collect::<Vec<_>>()
+    };
+    assert_eq!(revoked(a.clone(), 0).await, ["j1", "j2"]);
+    assert!(revoked(b.clone(), 0).await.is_empty());
     assert_eq!(store.purge_expired_revocations(100).await.unwrap(), 1);
-    assert!(!store.is_token_revoked(&a, "j1").await.unwrap());
-    assert!(store.is_token_revoked(&a, "j2").await.unwrap());
+    assert_eq!(revoked(a.clone(), 0).await, ["j2"], "purged");
+}
+
+/// The revocation feed: realm-scoped, oldest first, resumable from a position, without expired
+/// tokens, and positions never reused — not even after the newest row was purged.
+pub async fn revocation_feed(store: &dyn Store) {
+    let a = realm(store, "a").await;
+    let b = realm(store, "b").await;
+    store.revoke_token(&a, "j1", 100).await.unwrap();
+    store.revoke_token(&b, "k1", 100).await.unwrap();
+    store.revoke_token(&a, "j2", 500).await.unwrap();
+    store.revoke_token(&a, "j2", 500).await.unwrap();
+    let feed = store.revocations_after(&a, 0, 50).await.unwrap();
+    let jtis: Vec<_> = feed.iter().map(|r| r.jti.as_str()).collect();
+    assert_eq!(jtis, ["j1", "j2"]);
+    assert!(feed[0].position < feed[1].position);
+    assert_eq!(feed[1].expires_at, 500);
+    assert!(
+        store
+            .revocations_after(&a, feed[1].position, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let live: Vec<_> = store
+        .revocations_after(&a, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.jti)
+        .collect();
+    assert_eq!(live, ["j2"], "expired tokens are left out");
+
+    let last = feed[1].position;
+    store.purge_expired_revocations(1000).await.unwrap();
+    store.revoke_token(&a, "j3", 2000).await.unwrap();
+    let after = store.revocations_after(&a, last, 1000).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert!(after[0].jti == "j3" && after[0].position > last);
 }
 
 /// Personal access tokens: listed newest first, revoked once, used times recorded.
@@ -396,6 +437,13 @@ pub async fn personal_access_tokens(store: &dyn Store) {
     assert!(!store.revoke_pat(&r, "nope", 61).await.unwrap());
     let p1 = store.get_pat(&r, "p1").await.unwrap().unwrap();
     assert_eq!((p1.last_used_at, p1.revoked_at), (Some(55), Some(60)));
+    let feed = store.revocations_after(&r, 0, 60).await.unwrap();
+    assert_eq!(
+        feed.len(),
+        1,
+        "a revoked PAT joins the revocation feed once"
+    );
+    assert_eq!((feed[0].jti.as_str(), feed[0].expires_at), ("p1", 1010));
 }
 
 /// Admin tokens are found by digest only.

@@ -98,8 +98,14 @@ pub trait UserStore: Send + Sync {
 pub trait TokenStore: Send + Sync {
     /// Records that the token with this `jti` is revoked until it expires. Idempotent.
     async fn revoke_token(&self, realm: &RealmName, jti: &str, expires_at: i64) -> Result<()>;
-    /// Whether the token with this `jti` was revoked.
-    async fn is_token_revoked(&self, realm: &RealmName, jti: &str) -> Result<bool>;
+    /// The realm's revocation feed after `position` (0: from the start), oldest first,
+    /// without tokens that have expired by `now`. Revoking a PAT adds it here too.
+    async fn revocations_after(
+        &self,
+        realm: &RealmName,
+        position: i64,
+        now: i64,
+    ) -> Result<Vec<Revocation>>;
     /// Forgets revocations of tokens that have expired anyway; returns how many.
     async fn purge_expired_revocations(&self, now: i64) -> Result<u64>;
 
@@ -109,7 +115,8 @@ pub trait TokenStore: Send + Sync {
     async fn get_pat(&self, realm: &RealmName, jti: &str) -> Result<Option<PatRecord>>;
     /// The realm's personal access tokens, of one user or all, newest first.
     async fn list_pats(&self, realm: &RealmName, user_id: Option<&str>) -> Result<Vec<PatRecord>>;
-    /// Marks a PAT revoked at `now`; `false` if unknown or already revoked.
+    /// Marks a PAT revoked at `now` and adds it to the revocation feed; `false` if unknown or
+    /// already revoked.
     async fn revoke_pat(&self, realm: &RealmName, jti: &str, now: i64) -> Result<bool>;
     /// Records a use of the PAT at `now`.
     async fn touch_pat(&self, realm: &RealmName, jti: &str, now: i64) -> Result<()>;

@@ -176,6 +176,18 @@ pub struct UserRecord {
     pub created_at: i64,
 }
 
+/// One entry of a realm's revocation feed: the token with this `jti` is revoked until it
+/// expires. Servers keep the feed in memory and ask only for positions after the last seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// Increases with every revocation recorded; never reused.
+    pub position: i64,
+    /// The revoked token's `jti`.
+    pub jti: String,
+    /// When the token expires (after which the revocation is moot).
+    pub expires_at: i64,
+}
+
 /// A personal access token: a named, revocable JWT for a user (seed 002).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatRecord {

@@ -59,6 +59,7 @@ async fn handle(
     }
     if let (Some(jti), Some(exp)) = (claims.jti.as_deref(), claims.exp) {
         app.store.revoke_token(&realm.name, jti, exp.0).await?;
+        realm.revocations.record(jti, exp.0);
         tracing::info!(realm = %realm.name, client = %client.client_id, "access token revoked");
     }
     Ok(())

@@ -2,11 +2,13 @@
 //! latency by route, tokens issued by grant and realm.
 //!
 //! Kept per server instance (no process-global recorder), so several servers in one test
-//! process each count their own requests.
+//! process each count their own requests. Counting sits on every request's path, so it takes
+//! a shared lock to find the route's counters (routes are few and fixed: matched templates)
+//! and locks only that route's, allocating nothing once the route has been seen.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -14,7 +16,7 @@ const BUCKETS: [f64; 13] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct RouteStats {
     by_status: HashMap<u16, u64>,
     /// Cumulative counts per bucket, then `+Inf` (= count).
@@ -26,20 +28,25 @@ struct RouteStats {
 /// The counters of one server.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    routes: Mutex<HashMap<String, RouteStats>>,
-    tokens: Mutex<HashMap<(String, String), u64>>,
+    routes: RwLock<HashMap<Box<str>, Arc<Mutex<RouteStats>>>>,
+    /// Grant → realm → count.
+    tokens: Mutex<HashMap<String, HashMap<String, u64>>>,
 }
 
 impl Metrics {
     /// Counts a request to `route` (the matched path template) answered with `status`.
     pub fn request(&self, route: &str, status: u16, elapsed: Duration) {
-        let Ok(mut routes) = self.routes.lock() else {
-            return;
-        };
-        let stats = match routes.get_mut(route) {
-            Some(stats) => stats,
-            None => routes.entry(route.to_owned()).or_default(),
-        };
+        let known = self
+            .routes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(route)
+            .cloned();
+        let stats = known.unwrap_or_else(|| {
+            let mut routes = self.routes.write().unwrap_or_else(PoisonError::into_inner);
+            routes.entry(route.into()).or_default().clone()
+        });
+        let mut stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
         *stats.by_status.entry(status).or_default() += 1;
         let secs = elapsed.as_secs_f64();
         for (bucket, bound) in stats.buckets.iter_mut().zip(BUCKETS) {
@@ -53,23 +60,39 @@ impl Metrics {
 
     /// Counts a token issued with `grant` in `realm`.
     pub fn token_issued(&self, grant: &str, realm: &str) {
-        if let Ok(mut tokens) = self.tokens.lock() {
-            *tokens
-                .entry((grant.to_owned(), realm.to_owned()))
-                .or_default() += 1;
+        let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        let realms = match tokens.get_mut(grant) {
+            Some(realms) => realms,
+            None => tokens.entry(grant.to_owned()).or_default(),
+        };
+        match realms.get_mut(realm) {
+            Some(n) => *n += 1,
+            None => {
+                realms.insert(realm.to_owned(), 1);
+            }
         }
     }
 
     /// The text exposition (Prometheus 0.0.4).
     pub fn render(&self) -> String {
         let mut out = String::new();
-        if let Ok(routes) = self.routes.lock() {
-            let mut names: Vec<&String> = routes.keys().collect();
-            names.sort();
+        let routes: Vec<(Box<str>, RouteStats)> = {
+            let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+            let mut copied: Vec<_> = routes
+                .iter()
+                .map(|(name, stats)| {
+                    let stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
+                    (name.clone(), stats.clone())
+                })
+                .collect();
+            copied.sort_by(|a, b| a.0.cmp(&b.0));
+            copied
+        };
+        {
             out.push_str("# HELP sigil_http_requests_total HTTP requests by route and status.\n");
             out.push_str("# TYPE sigil_http_requests_total counter\n");
-            for name in &names {
-                let mut statuses: Vec<(&u16, &u64)> = routes[*name].by_status.iter().collect();
+            for (name, stats) in &routes {
+                let mut statuses: Vec<(&u16, &u64)> = stats.by_status.iter().collect();
                 statuses.sort();
                 for (status, n) in statuses {
                     let _ = writeln!(
@@ -83,8 +106,7 @@ impl Metrics {
                 "# HELP sigil_http_request_duration_seconds HTTP request latency by route.\n",
             );
             out.push_str("# TYPE sigil_http_request_duration_seconds histogram\n");
-            for name in &names {
-                let stats = &routes[*name];
+            for (name, stats) in &routes {
                 let route = label(name);
                 for (bound, n) in BUCKETS.iter().zip(stats.buckets) {
                     let _ = writeln!(
@@ -111,7 +133,12 @@ impl Metrics {
         out.push_str("# HELP sigil_tokens_issued_total Tokens issued by grant and realm.\n");
         out.push_str("# TYPE sigil_tokens_issued_total counter\n");
         if let Ok(tokens) = self.tokens.lock() {
-            let mut all: Vec<_> = tokens.iter().collect();
+            let mut all: Vec<_> = tokens
+                .iter()
+                .flat_map(|(grant, realms)| {
+                    realms.iter().map(move |(realm, n)| ((grant, realm), n))
+                })
+                .collect();
             all.sort();
             for ((grant, realm), n) in all {
                 let _ = writeln!(

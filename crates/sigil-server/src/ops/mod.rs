@@ -1,4 +1,5 @@
-//! Operations: health, readiness and Prometheus metrics.
+//! Operations: health, readiness, Prometheus metrics and request ids.
 
 pub mod health;
 pub mod metrics;
+pub mod request_id;

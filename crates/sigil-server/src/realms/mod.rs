@@ -2,9 +2,11 @@
 //! realm's version changes or one of its keys changes state.
 
 mod registry;
+pub mod revocations;
 pub mod state;
 
 pub use registry::RealmRegistry;
+pub use revocations::Revocations;
 pub use state::RealmState;
 
 /// The issuer of a realm under `base` (no trailing slash): the base itself for `default`.

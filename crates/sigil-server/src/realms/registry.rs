@@ -4,7 +4,8 @@
 //! CLI, another node) is loaded on first use; a background refresh compares every realm's
 //! stored version with the loaded one and rebuilds what changed, and rebuilds key sets whose
 //! keys change state — so what the CLI changes reaches a running server within one refresh
-//! interval, without a restart.
+//! interval, without a restart. Revocations made elsewhere arrive the same way, from the
+//! store's revocation feed (see [`super::revocations`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -83,7 +84,7 @@ impl RealmRegistry {
     }
 
     /// Brings loaded realms up to date: rebuilds those whose version changed or whose keys
-    /// changed state, forgets deleted ones.
+    /// changed state, forgets deleted ones, and reads new revocations of the others.
     pub async fn refresh(&self) -> Result<(), ServerError> {
         let now = self.clock.now();
         let stored: HashMap<RealmName, i64> =
@@ -104,6 +105,11 @@ impl RealmRegistry {
                     let keys_due = state.keys.next_transition().is_some_and(|t| t <= now);
                     if version != state.version || keys_due {
                         self.reload(&state.name).await?;
+                    } else {
+                        state
+                            .revocations
+                            .catch_up(&*self.store, &state.name, now)
+                            .await?;
                     }
                 }
             }

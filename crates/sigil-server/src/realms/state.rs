@@ -8,6 +8,7 @@ use bytes::Bytes;
 use sigil_jose::legacy_hmac::LegacyHmacKey;
 use sigil_store::{ClientRecord, Realm, RealmName, RealmSettings, Store};
 
+use super::Revocations;
 use crate::ServerError;
 use crate::endpoints::discovery;
 use crate::keys::RealmKeys;
@@ -17,7 +18,7 @@ use crate::seal::MasterKey;
 const CLIENT_CACHE_LIMIT: usize = 10_000;
 
 /// A realm at one version. Replaced, never mutated, when the realm changes — except for the
-/// client cache, which only fills.
+/// client cache, which only fills, and the revocations, which follow the store's feed.
 #[derive(Debug)]
 pub struct RealmState {
     /// The name.
@@ -36,6 +37,8 @@ pub struct RealmState {
     pub oauth_metadata: Bytes,
     /// The legacy HS256 secret, when legacy acceptance is on.
     pub legacy_hs256: Option<LegacyHmacKey>,
+    /// Revoked tokens that have not expired; unlike the rest, kept current between versions.
+    pub revocations: Revocations,
     clients: RwLock<HashMap<String, Arc<ClientRecord>>>,
 }
 
@@ -67,6 +70,7 @@ impl RealmState {
             None => None,
         };
         let (openid_configuration, oauth_metadata) = discovery::documents(&issuer, &keys);
+        let revocations = Revocations::load(store, &realm.name, now).await?;
         Ok(Self {
             name: realm.name,
             issuer,
@@ -76,6 +80,7 @@ impl RealmState {
             openid_configuration,
             oauth_metadata,
             legacy_hs256,
+            revocations,
             clients: RwLock::default(),
         })
     }

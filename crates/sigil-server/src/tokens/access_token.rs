@@ -18,7 +18,7 @@ pub struct AccessTokenRequest<'a> {
     /// `aud`.
     pub audiences: Vec<String>,
     /// `scope`, space-separated; omitted when empty.
-    pub scope: String,
+    pub scope: &'a str,
 }
 
 /// An issued token.
@@ -74,7 +74,7 @@ pub fn issue(
         iat: now,
         jti: random::token(16),
         client_id: &client.client_id,
-        scope: &request.scope,
+        scope: request.scope,
     };
     let token = jwt::sign(signer, Some(jwt::TYP_ACCESS_TOKEN), &claims)
         .map_err(|e| OAuthError::server_error(format!("signing failed: {e}")))?;

@@ -55,19 +55,17 @@ pub async fn inspect(
         return Ok(Inspection::Inactive("claims"));
     }
     let is_pat = claims.extra.get("token_use").and_then(Value::as_str) == Some(TOKEN_USE_PAT);
-    if let Some(jti) = claims.jti.as_deref() {
-        if is_pat {
-            match store.get_pat(&realm.name, jti).await? {
-                Some(pat) if pat.revoked_at.is_none() => {
-                    store.touch_pat(&realm.name, jti, now).await?
-                }
-                _ => return Ok(Inspection::Inactive("revoked personal access token")),
-            }
-        } else if store.is_token_revoked(&realm.name, jti).await? {
+    match claims.jti.as_deref() {
+        // In memory, not a store round trip: see `realms::revocations`.
+        Some(jti) if realm.revocations.is_revoked(jti) => {
             return Ok(Inspection::Inactive("revoked"));
         }
-    } else if is_pat {
-        return Ok(Inspection::Inactive("personal access token without jti"));
+        Some(jti) if is_pat && realm.revocations.pat_use_is_due(jti, now) => {
+            store.touch_pat(&realm.name, jti, now).await?;
+        }
+        Some(_) => {}
+        None if is_pat => return Ok(Inspection::Inactive("personal access token without jti")),
+        None => {}
     }
     Ok(Inspection::Active { claims, legacy })
 }

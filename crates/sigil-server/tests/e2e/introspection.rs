@@ -5,7 +5,7 @@ use sigil_jose::legacy_hmac::{self, HmacAlgorithm, LegacyHmacKey};
 use sigil_server::tokens::pat;
 use sigil_store::RealmName;
 
-use crate::support::{START, TestServer};
+use crate::support::{START, TestServer, parts};
 
 #[tokio::test]
 async fn active_tokens_report_their_claims_until_revoked_or_expired() {
@@ -31,6 +31,34 @@ async fn active_tokens_report_their_claims_until_revoked_or_expired() {
         server.introspect("default", (&id, &secret), &token).await,
         json!({"active": false})
     );
+
+    // Revoked by another node or the CLI (straight into the store): the server follows the
+    // store's revocation feed and sees it within one refresh interval.
+    let elsewhere = server.token("default", (&id, &secret), &[]).await;
+    assert_eq!(
+        server
+            .introspect("default", (&id, &secret), &elsewhere)
+            .await["active"],
+        true
+    );
+    let (_, claims) = parts(&elsewhere);
+    server
+        .store
+        .revoke_token(
+            &RealmName::default_realm(),
+            claims["jti"].as_str().unwrap(),
+            claims["exp"].as_i64().unwrap(),
+        )
+        .await
+        .unwrap();
+    server
+        .eventually("a revocation made elsewhere reaches the server", || async {
+            server
+                .introspect("default", (&id, &secret), &elsewhere)
+                .await
+                == json!({"active": false})
+        })
+        .await;
 
     // Expired: inactive, with nothing else said.
     let fresh = server.token("default", (&id, &secret), &[]).await;
@@ -129,20 +157,43 @@ async fn personal_access_tokens_are_active_until_revoked_and_record_their_use() 
         .unwrap()
         .unwrap();
     assert_eq!(record.last_used_at, Some(START + 5));
+    // Uses are written at most once a minute, not on every request.
+    let last_used = || async {
+        server
+            .store
+            .get_pat(&realm, &issued.record.jti)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used_at
+    };
+    server.clock.advance(30);
+    let active = server
+        .introspect("default", (&id, &secret), &issued.token)
+        .await;
+    assert_eq!(active["active"], true);
+    assert_eq!(last_used().await, Some(START + 5));
+    server.clock.advance(30);
+    server
+        .introspect("default", (&id, &secret), &issued.token)
+        .await;
+    assert_eq!(last_used().await, Some(START + 65));
 
     assert!(
         server
             .store
-            .revoke_pat(&realm, &issued.record.jti, START + 6)
+            .revoke_pat(&realm, &issued.record.jti, START + 66)
             .await
             .unwrap()
     );
-    assert_eq!(
-        server
-            .introspect("default", (&id, &secret), &issued.token)
-            .await,
-        json!({"active": false})
-    );
+    server
+        .eventually("the PAT revocation reaches the server", || async {
+            server
+                .introspect("default", (&id, &secret), &issued.token)
+                .await
+                == json!({"active": false})
+        })
+        .await;
     server.stop().await;
 }
 

@@ -59,13 +59,28 @@ async fn health_readiness_and_metrics() {
 #[tokio::test]
 async fn responses_carry_a_request_id() {
     let server = TestServer::start().await;
-    let response = server
-        .http
-        .get(server.url("/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.headers()["x-request-id"].len(), 36);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let response = server
+            .http
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        ids.push(
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // `{per-process prefix}.{counter}`: distinct per request, one prefix per server.
+    assert_ne!(ids[0], ids[1]);
+    let prefixes: Vec<_> = ids.iter().map(|id| id.split_once('.').unwrap().0).collect();
+    assert!(
+        prefixes[0].len() >= 8 && prefixes[0] == prefixes[1],
+        "{ids:?}"
+    );
     let echoed = server
         .http
         .get(server.url("/healthz"))

@@ -52,6 +52,7 @@ impl TestServer {
             jwks_max_age_secs: 900,
             refresh_interval: Duration::from_millis(100),
             rotation_interval: Duration::from_millis(100),
+            ..ServerConfig::default()
         };
         let server = Server::build(config, store.clone(), master, dyn_clock)
             .await

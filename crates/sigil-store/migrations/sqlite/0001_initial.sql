@@ -45,11 +45,15 @@ CREATE TABLE users (
     UNIQUE (realm, username)
 ) STRICT;
 
+-- Revoked JWTs (access tokens and personal access tokens) until they expire. `position` is
+-- the revocation feed servers follow to keep revocations in memory: AUTOINCREMENT, so a
+-- position is never reused even after the purge deletes the newest row.
 CREATE TABLE revoked_tokens (
+    position    INTEGER PRIMARY KEY AUTOINCREMENT,
     realm       TEXT NOT NULL REFERENCES realms(name) ON DELETE CASCADE,
     jti         TEXT NOT NULL,
     expires_at  INTEGER NOT NULL,
-    PRIMARY KEY (realm, jti)
+    UNIQUE (realm, jti)
 ) STRICT;
 CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at);
 

@@ -3,7 +3,7 @@ use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteStore, require_realm};
-use crate::{PatRecord, RealmName, Result, TokenStore};
+use crate::{PatRecord, RealmName, Result, Revocation, TokenStore};
 
 fn pat(row: &SqliteRow) -> Result<PatRecord> {
     Ok(PatRecord {
@@ -35,14 +35,30 @@ impl TokenStore for SqliteStore {
         Ok(())
     }
 
-    async fn is_token_revoked(&self, realm: &RealmName, jti: &str) -> Result<bool> {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM revoked_tokens WHERE realm = ? AND jti = ?")
-                .bind(realm.as_str())
-                .bind(jti)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(found.is_some())
+    async fn revocations_after(
+        &self,
+        realm: &RealmName,
+        position: i64,
+        now: i64,
+    ) -> Result<Vec<Revocation>> {
+        let rows = sqlx::query(
+            "SELECT position, jti, expires_at FROM revoked_tokens
+             WHERE realm = ? AND position > ? AND expires_at > ? ORDER BY position",
+        )
+        .bind(realm.as_str())
+        .bind(position)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Revocation {
+                    position: row.try_get("position")?,
+                    jti: row.try_get("jti")?,
+                    expires_at: row.try_get("expires_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn purge_expired_revocations(&self, now: i64) -> Result<u64> {
@@ -99,6 +115,7 @@ impl TokenStore for SqliteStore {
     }
 
     async fn revoke_pat(&self, realm: &RealmName, jti: &str, now: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE personal_access_tokens SET revoked_at = ?
              WHERE realm = ? AND jti = ? AND revoked_at IS NULL",
@@ -106,9 +123,22 @@ impl TokenStore for SqliteStore {
         .bind(now)
         .bind(realm.as_str())
         .bind(jti)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO revoked_tokens (realm, jti, expires_at)
+             SELECT realm, jti, expires_at FROM personal_access_tokens WHERE realm = ? AND jti = ?
+             ON CONFLICT (realm, jti) DO NOTHING",
+        )
+        .bind(realm.as_str())
+        .bind(jti)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn touch_pat(&self, realm: &RealmName, jti: &str, now: i64) -> Result<()> {

@@ -3,7 +3,7 @@
 //! ready-to-paste `curl`.
 
 use std::io::Write;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use sigil_server::{Server, ServerConfig};
@@ -31,6 +31,8 @@ pub struct ServeArgs {
 }
 
 pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    // `ready_ms` counts what an operator waits for: settings, store, keys, bootstrap.
+    let started_at = Instant::now();
     let settings = store.resolve()?;
     let production = args.production || settings.file.production.unwrap_or(false);
     if production {
@@ -55,6 +57,7 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
             .unwrap_or(900),
         refresh_interval: Duration::from_secs(1),
         rotation_interval: Duration::from_secs(60),
+        started_at,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

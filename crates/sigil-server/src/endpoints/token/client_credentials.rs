@@ -1,8 +1,9 @@
 //! The client credentials grant (RFC 6749 §4.4): an RFC 9068 access token for the client
 //! itself, for the scopes and audience it is registered for.
 
-use serde_json::{Value, json};
 use sigil_store::ClientRecord;
+
+use super::TokenResponse;
 
 use crate::app::App;
 use crate::oauth::{ErrorCode, Form, OAuthError};
@@ -16,7 +17,7 @@ pub fn grant(
     realm: &RealmState,
     client: &ClientRecord,
     form: &Form,
-) -> Result<Value, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     let scopes = granted_scopes(client, form.get("scope"))?;
     let audiences = match form.get("resource") {
         Some(resource) if client.audiences.iter().any(|a| a == resource) => {
@@ -31,25 +32,23 @@ pub fn grant(
         None if client.audiences.is_empty() => vec![realm.issuer.clone()],
         None => client.audiences.clone(),
     };
+    let scope = scopes.join(" ");
     let issued = access_token::issue(
         realm,
         client,
         AccessTokenRequest {
             subject: &client.client_id,
             audiences,
-            scope: scopes.join(" "),
+            scope: &scope,
         },
         app.clock.now(),
     )?;
-    let mut response = json!({
-        "access_token": issued.token,
-        "token_type": "Bearer",
-        "expires_in": issued.expires_in,
-    });
-    if !scopes.is_empty() {
-        response["scope"] = json!(scopes.join(" "));
-    }
-    Ok(response)
+    Ok(TokenResponse {
+        access_token: issued.token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        scope: (!scope.is_empty()).then_some(scope),
+    })
 }
 
 /// The requested scopes if all are registered for the client; all registered ones if none

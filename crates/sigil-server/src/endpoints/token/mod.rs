@@ -10,10 +10,25 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 use super::{RealmRef, no_store};
 use crate::app::App;
 use crate::oauth::{ErrorCode, Form, OAuthError};
+
+/// A successful token response (RFC 6749 §5.1), serialised straight into the body.
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: u64,
+    /// The granted scope, when any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
 
 /// `POST /token`.
 pub async fn token(

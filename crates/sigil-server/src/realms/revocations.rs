@@ -1,0 +1,133 @@
+//! A realm's revoked tokens, in memory.
+//!
+//! Introspection runs on every API call of a resource server that uses it; asking the store
+//! whether a `jti` is revoked costs a round trip per request (on SQLite, a hand-off to sqlx's
+//! worker thread — 40% of an introspection's CPU). Revocations are rare and short-lived (a
+//! revoked token matters only until it expires), so the server keeps them in memory:
+//!
+//! * loaded with the realm, from the store's revocation feed;
+//! * a revocation made through this server is recorded here as soon as the store has it, so it
+//!   takes effect at once on this node;
+//! * revocations made elsewhere (the CLI, another node) arrive when the registry's refresh
+//!   asks the feed for what came after the last position seen — within one refresh interval;
+//! * entries are dropped once their token has expired.
+//!
+//! Also here: when a personal access token's use was last written to the store, so that
+//! introspecting a PAT writes at most once per [`PAT_USE_RESOLUTION_SECS`] instead of on every
+//! request.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError, RwLock};
+
+use sigil_store::{RealmName, Store, StoreError};
+
+/// How precise a PAT's recorded last use is: uses closer together than this are written once.
+pub const PAT_USE_RESOLUTION_SECS: i64 = 60;
+
+/// Entries kept in the last-use memory before stale ones are swept.
+const PAT_USE_SWEEP_AT: usize = 10_000;
+
+/// The revoked tokens of one realm that have not expired, and the feed position they reach.
+#[derive(Debug, Default)]
+pub struct Revocations {
+    feed: RwLock<Feed>,
+    pat_uses: Mutex<HashMap<Box<str>, i64>>,
+}
+
+#[derive(Debug, Default)]
+struct Feed {
+    /// The newest feed position read from the store.
+    position: i64,
+    /// Revoked `jti` → the token's expiry.
+    expiries: HashMap<Box<str>, i64>,
+}
+
+impl Revocations {
+    /// The realm's revocations as of `now`.
+    pub async fn load(store: &dyn Store, realm: &RealmName, now: i64) -> Result<Self, StoreError> {
+        let revocations = Self::default();
+        revocations.catch_up(store, realm, now).await?;
+        Ok(revocations)
+    }
+
+    /// Whether the token with this `jti` is revoked.
+    pub fn is_revoked(&self, jti: &str) -> bool {
+        self.feed
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .expiries
+            .contains_key(jti)
+    }
+
+    /// Records a revocation this server has just written to the store.
+    pub fn record(&self, jti: &str, expires_at: i64) {
+        self.feed
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .expiries
+            .insert(jti.into(), expires_at);
+    }
+
+    /// Reads the revocations recorded since the last call (by anyone) and forgets those whose
+    /// tokens have expired.
+    pub async fn catch_up(
+        &self,
+        store: &dyn Store,
+        realm: &RealmName,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let after = self
+            .feed
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .position;
+        let new = store.revocations_after(realm, after, now).await?;
+        let mut feed = self.feed.write().unwrap_or_else(PoisonError::into_inner);
+        for revocation in new {
+            feed.position = feed.position.max(revocation.position);
+            feed.expiries
+                .insert(revocation.jti.into_boxed_str(), revocation.expires_at);
+        }
+        feed.expiries.retain(|_, expires_at| *expires_at > now);
+        Ok(())
+    }
+
+    /// Whether a use of the PAT `jti` at `now` should be written to the store: its first use
+    /// seen by this server, or the first after [`PAT_USE_RESOLUTION_SECS`].
+    pub fn pat_use_is_due(&self, jti: &str, now: i64) -> bool {
+        let mut uses = self.pat_uses.lock().unwrap_or_else(PoisonError::into_inner);
+        if uses
+            .get(jti)
+            .is_some_and(|&written| now - written < PAT_USE_RESOLUTION_SECS)
+        {
+            return false;
+        }
+        if uses.len() >= PAT_USE_SWEEP_AT {
+            uses.retain(|_, written| now - *written < PAT_USE_RESOLUTION_SECS);
+        }
+        uses.insert(jti.into(), now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pat_use_is_written_once_per_resolution() {
+        let revocations = Revocations::default();
+        assert!(revocations.pat_use_is_due("p", 100));
+        assert!(!revocations.pat_use_is_due("p", 159));
+        assert!(revocations.pat_use_is_due("q", 159));
+        assert!(revocations.pat_use_is_due("p", 160));
+    }
+
+    #[test]
+    fn recorded_revocations_are_seen_at_once() {
+        let revocations = Revocations::default();
+        assert!(!revocations.is_revoked("j"));
+        revocations.record("j", 500);
+        assert!(revocations.is_revoked("j"));
+    }
+}
