@@ -11,9 +11,9 @@ use std::str::FromStr;
 
 use aws_lc_rs::hmac;
 
+use crate::Error;
 use crate::jws::{self, CompactJws, HeaderAlg, VerifiedJws};
 use crate::jwt::{Claims, NumericDate, Validation};
-use crate::{Error, base64url};
 
 /// An HMAC JWS algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,12 +123,10 @@ pub fn sign(
     typ: Option<&str>,
     payload: &[u8],
 ) -> Result<String, Error> {
-    let header = jws::header::signing_header_json(alg.as_str(), None, typ);
-    let mut token = jws::signing_input(&header, payload);
-    let tag = hmac::sign(key.key(alg)?, token.as_bytes());
-    token.push('.');
-    base64url::encode_into(tag, &mut token);
-    Ok(token)
+    let header = jws::header::encoded_signing_header(alg.as_str(), None, typ)?;
+    let input = jws::signing_input(&header, payload, alg.aws().digest_algorithm().output_len());
+    let tag = hmac::sign(key.key(alg)?, &input);
+    jws::finish(input, tag.as_ref())
 }
 
 /// Verifies an HMAC-signed JWS in constant time, if its `alg` is one of `allowed`.

@@ -319,3 +319,78 @@ fn malformed_tokens_say_what_is_wrong() {
     );
     assert!(matches!(CompactJws::parse(&dup), Err(Error::Malformed(_))));
 }
+
+#[test]
+fn errors_keep_their_order_part_count_then_header_then_signature() {
+    let none_header = base64url::encode(r#"{"alg":"none"}"#);
+    let es256_header = base64url::encode(r#"{"alg":"ES256"}"#);
+    let message = |token: &str| match CompactJws::parse(token) {
+        Err(Error::Malformed(m)) => m,
+        other => panic!("{token}: {other:?}"),
+    };
+    // A fourth part is reported before anything in the header or the signature.
+    for token in [
+        format!("{none_header}.e30.AAAA.AAAA"),
+        format!("{none_header}.e30.!!.x"),
+        "!!!.e30.AAAA.".to_owned(),
+    ] {
+        assert!(message(&token).contains("three"), "{token}");
+    }
+    // The header's rules come before the signature's encoding.
+    assert_eq!(
+        CompactJws::parse(&format!("{none_header}.e30.!!")).unwrap_err(),
+        Error::AlgNone
+    );
+    assert!(message(&format!("{es256_header}.e30.!!")).contains("signature"));
+    assert!(message(&format!("{es256_header}.e30.AAAA=")).contains("signature"));
+}
+
+#[test]
+fn signatures_of_any_length_are_decoded_and_checked() {
+    // Up to 512 bytes the signature is kept inline, beyond on the heap; both verify the same.
+    let signer = signing_key(Algorithm::ES256);
+    let key = verifying_key(&signer);
+    let token = jws::sign(&signer, None, b"{}").unwrap();
+    let input = &token[..token.rfind('.').unwrap()];
+    for len in [0, 1, 64, 512, 513, 2000] {
+        let forged = format!("{input}.{}", base64url::encode(vec![7; len]));
+        let parsed = CompactJws::parse(&forged).unwrap();
+        assert_eq!(parsed.signature(), vec![7; len].as_slice(), "{len}");
+        assert_eq!(
+            parsed.verify(&key, &[Algorithm::ES256]).unwrap_err(),
+            Error::InvalidSignature,
+            "{len}"
+        );
+    }
+}
+
+#[test]
+fn signing_headers_are_alg_kid_and_typ_whatever_the_typ() {
+    // Headers of the common `typ`s are made once per key; any other is made per token. Both
+    // must be the same JSON, escapes included.
+    let kid = sigil_jose::Kid::new(r#"key "1" \ é"#).unwrap();
+    let signer = SigningKey::new(
+        PrivateKey::generate(KeySpec::Ed25519).unwrap(),
+        Algorithm::EdDSA,
+        Some(kid),
+    )
+    .unwrap();
+    let header_of = |typ: Option<&str>| {
+        let token = jws::sign(&signer, typ, b"{}").unwrap();
+        let header = token.split('.').next().unwrap().to_owned();
+        String::from_utf8(base64url::decode(header).unwrap()).unwrap()
+    };
+    let kid_json = r#""key \"1\" \\ é""#;
+    assert_eq!(
+        header_of(None),
+        format!(r#"{{"alg":"EdDSA","kid":{kid_json}}}"#)
+    );
+    for typ in ["JWT", "at+jwt", "jwt", "secevent+jwt", "a\"b"] {
+        let typ_json = serde_json::to_string(typ).unwrap();
+        assert_eq!(
+            header_of(Some(typ)),
+            format!(r#"{{"alg":"EdDSA","kid":{kid_json},"typ":{typ_json}}}"#),
+            "{typ}"
+        );
+    }
+}

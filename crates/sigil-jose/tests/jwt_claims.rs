@@ -217,6 +217,15 @@ fn duplicate_claim_names_are_refused() {
             r#"{{"iss":"{ISS}","aud":"api","exp":{},"role":"user","role":"admin"}}"#,
             NOW.0 + 60
         ),
+        // The same names spelled with escapes are the same names.
+        format!(
+            r#"{{"iss":"{ISS}","aud":"api","exp":{},"\u0065xp":1}}"#,
+            NOW.0 + 60
+        ),
+        format!(
+            r#"{{"iss":"{ISS}","aud":"api","exp":{},"role":"user","r\u006fle":"admin"}}"#,
+            NOW.0 + 60
+        ),
     ] {
         let token = sigil_jose::jws::sign(&signer, None, payload.as_bytes()).unwrap();
         let err =
@@ -225,5 +234,43 @@ fn duplicate_claim_names_are_refused() {
             matches!(err, Error::InvalidClaims(ref m) if m.contains("duplicate")),
             "{payload}: {err:?}"
         );
+    }
+}
+
+#[test]
+fn escaped_claim_names_are_read_as_their_text() {
+    let (signer, verifier) = keys();
+    let payload = format!(
+        r#"{{"\u0069ss":"{ISS}","aud":"api","exp":{},"r\u006fle":"admin"}}"#,
+        NOW.0 + 60
+    );
+    let token = sigil_jose::jws::sign(&signer, None, payload.as_bytes()).unwrap();
+    let c = jwt::verify(&token, &verifier, &[Algorithm::EdDSA], &validation(), NOW).unwrap();
+    assert_eq!(c.iss.as_deref(), Some(ISS));
+    assert_eq!(c.extra.get("role"), Some(&json!("admin")));
+}
+
+#[test]
+fn a_payload_that_is_not_utf8_is_refused() {
+    // RFC 7519 §7.2 step 10: the payload must be UTF-8 JSON, also where no claim is read.
+    let (signer, verifier) = keys();
+    let mut payload =
+        format!(r#"{{"iss":"{ISS}","aud":"api","exp":{},"x":""#, NOW.0 + 60).into_bytes();
+    payload.extend_from_slice(&[0xff, b'"', b'}']);
+    let token = sigil_jose::jws::sign(&signer, None, &payload).unwrap();
+    let err = jwt::verify(&token, &verifier, &[Algorithm::EdDSA], &validation(), NOW).unwrap_err();
+    assert!(matches!(err, Error::InvalidClaims(_)), "{err:?}");
+}
+
+#[test]
+fn claims_of_any_size_round_trip() {
+    // Small claims are decoded on the stack, large ones on the heap: both read the same.
+    let (signer, verifier) = keys();
+    for len in [0, 10, 700, 800, 5000] {
+        let mut c = claims();
+        c.extra.insert("pad".into(), json!("x".repeat(len)));
+        let token = jwt::sign(&signer, Some(TYP_ACCESS_TOKEN), &c).unwrap();
+        let back = jwt::verify(&token, &verifier, &[Algorithm::EdDSA], &validation(), NOW);
+        assert_eq!(back.unwrap(), c, "{len}");
     }
 }

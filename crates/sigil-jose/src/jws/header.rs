@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
+use crate::jwt::{TYP_ACCESS_TOKEN, TYP_JWT};
 use crate::legacy_hmac::HmacAlgorithm;
 use crate::{Algorithm, Error};
 
@@ -107,8 +108,12 @@ fn parse_alg(name: &str) -> Result<HeaderAlg, Error> {
         .map_err(|_| Error::UnsupportedAlgorithm(name.to_owned()))
 }
 
-/// Serialises the header Sigil signs with: `alg`, then `kid` and `typ` when given.
-pub(crate) fn signing_header_json(alg: &str, kid: Option<&str>, typ: Option<&str>) -> Vec<u8> {
+/// The base64url of the header Sigil signs with: `alg`, then `kid` and `typ` when given.
+pub(crate) fn encoded_signing_header(
+    alg: &str,
+    kid: Option<&str>,
+    typ: Option<&str>,
+) -> Result<String, Error> {
     #[derive(serde::Serialize)]
     struct Out<'a> {
         alg: &'a str,
@@ -117,5 +122,40 @@ pub(crate) fn signing_header_json(alg: &str, kid: Option<&str>, typ: Option<&str
         #[serde(skip_serializing_if = "Option::is_none")]
         typ: Option<&'a str>,
     }
-    serde_json::to_vec(&Out { alg, kid, typ }).unwrap_or_default()
+    // Serialising three strings cannot fail; the error is mapped rather than unwrapped.
+    let json = serde_json::to_vec(&Out { alg, kid, typ })
+        .map_err(|e| Error::Malformed(format!("header cannot be serialised: {e}")))?;
+    Ok(crate::base64url::encode(json))
+}
+
+/// A signing key's encoded header for each `typ` Sigil itself signs with, made once with the
+/// key: every token of a key starts with one of these same few strings, so signing copies it
+/// instead of serialising and encoding it again.
+#[derive(Debug, Clone)]
+pub(crate) struct EncodedHeaders {
+    untyped: String,
+    jwt: String,
+    access_token: String,
+}
+
+impl EncodedHeaders {
+    /// The headers of a key with this `alg` and `kid`.
+    pub(crate) fn new(alg: &str, kid: &str) -> Result<Self, Error> {
+        let make = |typ| encoded_signing_header(alg, Some(kid), typ);
+        Ok(Self {
+            untyped: make(None)?,
+            jwt: make(Some(TYP_JWT))?,
+            access_token: make(Some(TYP_ACCESS_TOKEN))?,
+        })
+    }
+
+    /// The encoded header for `typ`, if it is one made in advance.
+    pub(crate) fn get(&self, typ: Option<&str>) -> Option<&str> {
+        match typ {
+            None => Some(&self.untyped),
+            Some(TYP_JWT) => Some(&self.jwt),
+            Some(TYP_ACCESS_TOKEN) => Some(&self.access_token),
+            Some(_) => None,
+        }
+    }
 }

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 pub use header::{Header, HeaderAlg};
 
+use crate::base64url::Decoded;
 use crate::keys::{SigningKey, VerifyingKey};
 use crate::{Algorithm, Error, base64url};
 
@@ -17,13 +18,23 @@ use crate::{Algorithm, Error, base64url};
 /// input from costing more than it must.
 pub const MAX_TOKEN_LEN: usize = 64 * 1024;
 
+// Stack buffers for the decoded parts of a token, sized for common tokens; a larger part
+// goes to the heap. They are zeroed on every use (no `unsafe` here), so not larger than needed.
+
+/// Decoded headers up to this size are parsed from the stack; Sigil's own are ~80 bytes.
+const INLINE_HEADER: usize = 256;
+/// Signatures up to this size (RSA-4096) are kept inline rather than on the heap.
+const INLINE_SIGNATURE: usize = 512;
+/// Decoded payloads up to this size are parsed from the stack; access tokens are ~300 bytes.
+const INLINE_PAYLOAD: usize = 1024;
+
 /// A parsed compact JWS whose header has passed the rules but whose signature is unchecked.
 #[derive(Debug, Clone)]
 pub struct CompactJws<'a> {
     header: Header,
     signing_input: &'a str,
     payload_b64: &'a str,
-    signature: Vec<u8>,
+    signature: Decoded<INLINE_SIGNATURE>,
 }
 
 impl<'a> CompactJws<'a> {
@@ -35,18 +46,19 @@ impl<'a> CompactJws<'a> {
                 token.len()
             )));
         }
-        let mut parts = token.splitn(4, '.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Error::Malformed(
-                "a compact JWS has exactly three dot-separated parts".to_owned(),
-            ));
-        };
-        let header_json = base64url::decode(header_b64)
-            .ok_or_else(|| Error::Malformed("header is not unpadded base64url".to_owned()))?;
-        let header = Header::from_json(&header_json)?;
-        let signature = base64url::decode(signature_b64)
+        let three_parts =
+            || Error::Malformed("a compact JWS has exactly three dot-separated parts".to_owned());
+        let (header_b64, rest) = token.split_once('.').ok_or_else(three_parts)?;
+        let (payload_b64, signature_b64) = rest.split_once('.').ok_or_else(three_parts)?;
+        // The signature is decoded first so that its part need not be scanned for a fourth
+        // dot: '.' is not base64url, so a failed decode is where a fourth part shows. The
+        // errors keep their order: part count, then header, then signature.
+        let signature = Decoded::decode(signature_b64.as_bytes());
+        if signature.is_none() && signature_b64.contains('.') {
+            return Err(three_parts());
+        }
+        let header = parse_header(header_b64)?;
+        let signature = signature
             .ok_or_else(|| Error::Malformed("signature is not unpadded base64url".to_owned()))?;
         let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
         Ok(Self {
@@ -69,7 +81,7 @@ impl<'a> CompactJws<'a> {
 
     /// The decoded signature.
     pub fn signature(&self) -> &[u8] {
-        &self.signature
+        self.signature.as_slice()
     }
 
     /// The header's algorithm if it is one of `allowed`.
@@ -91,7 +103,7 @@ impl<'a> CompactJws<'a> {
         allowed: &[Algorithm],
     ) -> Result<VerifiedJws<'a>, Error> {
         let alg = self.allowed_alg(allowed)?;
-        key.verify(alg, self.signing_input.as_bytes(), &self.signature)?;
+        key.verify(alg, self.signing_input.as_bytes(), self.signature())?;
         Ok(VerifiedJws {
             header: self.header,
             payload_b64: self.payload_b64,
@@ -126,29 +138,65 @@ impl VerifiedJws<'_> {
             .ok_or_else(|| Error::Malformed("payload is not unpadded base64url".to_owned()))
     }
 
-    /// The payload parsed as JSON into `T`.
+    /// The payload parsed as JSON into `T`, decoded on the stack when it is small.
+    ///
+    /// The payload must be UTF-8 as a whole (RFC 7519 §7.2 step 10). Checking that once up
+    /// front lets the parser skip its check of every string.
     pub fn payload_json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.payload()?).map_err(|e| Error::InvalidClaims(e.to_string()))
+        let payload = Decoded::<INLINE_PAYLOAD>::decode(self.payload_b64.as_bytes())
+            .ok_or_else(|| Error::Malformed("payload is not unpadded base64url".to_owned()))?;
+        let json = std::str::from_utf8(payload.as_slice())
+            .map_err(|e| Error::InvalidClaims(format!("payload is not UTF-8: {e}")))?;
+        serde_json::from_str(json).map_err(|e| Error::InvalidClaims(e.to_string()))
     }
+}
+
+/// Decodes and checks the header part (RFC 7515 §5.2 steps 2–5).
+fn parse_header(header_b64: &str) -> Result<Header, Error> {
+    let json = Decoded::<INLINE_HEADER>::decode(header_b64.as_bytes())
+        .ok_or_else(|| Error::Malformed("header is not unpadded base64url".to_owned()))?;
+    Header::from_json(json.as_slice())
 }
 
 /// Signs `payload` with `key` into a compact JWS whose header carries `alg`, `kid` and,
 /// when given, `typ`.
 pub fn sign(key: &SigningKey, typ: Option<&str>, payload: &[u8]) -> Result<String, Error> {
-    let header = header::signing_header_json(key.alg().as_str(), Some(key.kid().as_str()), typ);
-    let mut token = signing_input(&header, payload);
-    let signature = key.sign(token.as_bytes())?;
-    token.push('.');
-    base64url::encode_into(signature, &mut token);
-    Ok(token)
+    sign_with_header(key, &key.encoded_header(typ)?, payload)
 }
 
-/// `BASE64URL(header) || '.' || BASE64URL(payload)`, with room for a signature after it.
-pub(crate) fn signing_input(header_json: &[u8], payload: &[u8]) -> String {
-    let encoded = |n: usize| n.div_ceil(3) * 4;
-    let mut out = String::with_capacity(encoded(header_json.len()) + encoded(payload.len()) + 700);
-    base64url::encode_into(header_json, &mut out);
-    out.push('.');
-    base64url::encode_into(payload, &mut out);
+/// Signs `payload` under an already encoded header. The token is built in one buffer, sized
+/// up front, into which the payload and then the signature are base64url-encoded in place.
+pub(crate) fn sign_with_header(
+    key: &SigningKey,
+    header_b64: &str,
+    payload: &[u8],
+) -> Result<String, Error> {
+    let token = signing_input(header_b64, payload, key.signature_len());
+    let signature = key.sign(&token)?;
+    finish(token, &signature)
+}
+
+/// `header_b64 || '.' || BASE64URL(payload)`, with room for `'.'` and a signature of
+/// `signature_len` bytes after it. The exact size matters: glibc treats requests above
+/// ~1 KiB as large and may consolidate its free lists for them, which costs more than the
+/// base64 work for small tokens.
+pub(crate) fn signing_input(header_b64: &str, payload: &[u8], signature_len: usize) -> Vec<u8> {
+    let len = header_b64.len()
+        + 1
+        + base64url::encoded_len(payload.len())
+        + 1
+        + base64url::encoded_len(signature_len);
+    let mut out = Vec::with_capacity(len);
+    out.extend_from_slice(header_b64.as_bytes());
+    out.push(b'.');
+    base64url::encode_to_vec(payload, &mut out);
     out
+}
+
+/// Appends `'.' || BASE64URL(signature)` to a signing input: the compact token.
+pub(crate) fn finish(mut token: Vec<u8>, signature: &[u8]) -> Result<String, Error> {
+    token.push(b'.');
+    base64url::encode_to_vec(signature, &mut token);
+    // Always ASCII (base64url and dots); checked rather than assumed, as `unsafe` is out.
+    String::from_utf8(token).map_err(|_| Error::Signing)
 }

@@ -1,9 +1,11 @@
 //! JWT claims (RFC 7519 §4): the registered ones typed, the rest kept as JSON.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 /// Seconds since the Unix epoch (RFC 7519 §2 "NumericDate").
@@ -177,7 +179,7 @@ impl<'de> Deserialize<'de> for Claims {
                     Ok(())
                 }
                 let mut c = Claims::default();
-                while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                while let Some(ClaimName(name)) = map.next_key()? {
                     match name.as_ref() {
                         "iss" => once(&mut c.iss, map.next_value()?, "iss")?,
                         "sub" => once(&mut c.sub, map.next_value()?, "sub")?,
@@ -186,12 +188,18 @@ impl<'de> Deserialize<'de> for Claims {
                         "nbf" => once(&mut c.nbf, map.next_value()?, "nbf")?,
                         "iat" => once(&mut c.iat, map.next_value()?, "iat")?,
                         "jti" => once(&mut c.jti, map.next_value()?, "jti")?,
-                        other => {
+                        _ => {
                             let value: Value = map.next_value()?;
-                            if c.extra.insert(other.to_owned(), value).is_some() {
-                                return Err(de::Error::custom(format!(
-                                    "duplicate claim {other:?}"
-                                )));
+                            match c.extra.entry(name.into_owned()) {
+                                Entry::Vacant(slot) => {
+                                    slot.insert(value);
+                                }
+                                Entry::Occupied(taken) => {
+                                    return Err(de::Error::custom(format!(
+                                        "duplicate claim {:?}",
+                                        taken.key()
+                                    )));
+                                }
                             }
                         }
                     }
@@ -200,5 +208,32 @@ impl<'de> Deserialize<'de> for Claims {
             }
         }
         d.deserialize_map(ClaimsVisitor)
+    }
+}
+
+/// A claim name, borrowed from the JSON when it has no escapes. `Cow<str>`'s own
+/// `Deserialize` always allocates, which would cost an allocation per registered claim just
+/// to match its name; only the names kept in `extra` need to be owned.
+struct ClaimName<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for ClaimName<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = ClaimName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a claim name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<ClaimName<'de>, E> {
+                Ok(ClaimName(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ClaimName<'de>, E> {
+                Ok(ClaimName(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<ClaimName<'de>, E> {
+                Ok(ClaimName(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(NameVisitor)
     }
 }

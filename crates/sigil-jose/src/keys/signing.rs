@@ -1,5 +1,6 @@
 //! A private key bound to one algorithm and one key id: what an issuer signs with.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use aws_lc_rs::rand::SystemRandom;
@@ -8,6 +9,7 @@ use aws_lc_rs::signature::{self, RsaEncoding};
 use super::PrivateKey;
 use super::private::Inner;
 use crate::jwk::{Kid, PublicJwk};
+use crate::jws::header::{EncodedHeaders, encoded_signing_header};
 use crate::{Algorithm, Error};
 
 /// A parsed private key, its algorithm and its `kid`. Signing never re-parses the key.
@@ -16,6 +18,8 @@ pub struct SigningKey {
     alg: Algorithm,
     kid: Kid,
     jwk: PublicJwk,
+    /// The encoded headers of the common `typ`s, so that signing does not rebuild them.
+    headers: EncodedHeaders,
     rng: SystemRandom,
 }
 
@@ -34,11 +38,13 @@ impl SigningKey {
             None => Kid::new(jwk.thumbprint())?,
         };
         let jwk = jwk.for_signing(kid.clone(), alg);
+        let headers = EncodedHeaders::new(alg.as_str(), kid.as_str())?;
         Ok(Self {
             key,
             alg,
             kid,
             jwk,
+            headers,
             rng: SystemRandom::new(),
         })
     }
@@ -61,6 +67,28 @@ impl SigningKey {
     /// The underlying private key (for export).
     pub fn private_key(&self) -> &PrivateKey {
         &self.key
+    }
+
+    /// The base64url of the JWS header this key signs with (`alg`, `kid`, `typ` when given):
+    /// made in advance for no `typ`, `JWT` and `at+jwt`, serialised on demand otherwise.
+    pub(crate) fn encoded_header(&self, typ: Option<&str>) -> Result<Cow<'_, str>, Error> {
+        match self.headers.get(typ) {
+            Some(header) => Ok(Cow::Borrowed(header)),
+            None => encoded_signing_header(self.alg.as_str(), Some(self.kid.as_str()), typ)
+                .map(Cow::Owned),
+        }
+    }
+
+    /// The length in bytes of the signatures [`Self::sign`] returns, so that a token's
+    /// buffer can be sized once.
+    pub(crate) fn signature_len(&self) -> usize {
+        match self.key.inner() {
+            Inner::Rsa(key) => key.public_modulus_len(),
+            // RFC 7518 §3.4: `r || s`, each the size of the curve's order.
+            Inner::P256(_) => 64,
+            Inner::P384(_) => 96,
+            Inner::Ed25519(_) => 64,
+        }
     }
 
     /// Signs `message` (the JWS signing input) and returns the raw JWS signature:
