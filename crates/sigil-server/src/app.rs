@@ -142,6 +142,9 @@ impl Server {
                 .refresh_forever(self.app.config.refresh_interval),
         );
         let janitor = tokio::spawn(purge_revocations(self.app.clone()));
+        // The CSPRNG seeds itself on first use (≈ 20 ms); do it now, off the request path, so
+        // the first token issued does not wait for it.
+        tokio::task::spawn_blocking(|| crate::random::token(1));
         let rotator = tokio::spawn(rotate_keys(self.app.clone()));
         tracing::info!(
             issuer = %self.issuer,

@@ -14,11 +14,6 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-/// glibc's malloc and free were 7–9% of every server profile (docs/benchmarks.md); mimalloc's
-/// thread-local free lists make a request's short-lived allocations cheaper.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = match commands::Cli::try_parse() {
         Ok(cli) => cli,
