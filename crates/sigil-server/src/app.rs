@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -70,6 +70,8 @@ pub struct App {
     pub config: ServerConfig,
     /// Counters.
     pub metrics: Metrics,
+    /// `Cache-Control` of discovery and JWKS responses (from `jwks_max_age_secs`).
+    pub cache_control: HeaderValue,
 }
 
 /// A bound, not yet running server.
@@ -107,6 +109,7 @@ impl Server {
             store,
             realms,
             clock,
+            cache_control: crate::endpoints::public_cache_control(config.jwks_max_age_secs),
             config,
             metrics: Metrics::default(),
         });

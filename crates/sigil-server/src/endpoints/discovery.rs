@@ -74,6 +74,6 @@ pub async fn oauth_authorization_server(
 
 fn serve(app: &App, body: Bytes) -> Response {
     let mut headers = HeaderMap::new();
-    public_json(&mut headers, app.config.jwks_max_age_secs);
+    public_json(&mut headers, &app.cache_control);
     (headers, body).into_response()
 }

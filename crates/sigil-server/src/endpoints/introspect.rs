@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -20,10 +20,11 @@ use crate::tokens::inspect::{self, Inspection};
 pub async fn introspect(
     State(app): State<Arc<App>>,
     RealmRef(realm): RealmRef,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    match handle(&app, &realm, &headers, body).await {
+    // The request whole rather than a `HeaderMap` extractor, which would copy the headers.
+    let (parts, body) = request.into_parts();
+    match handle(&app, &realm, &parts.headers, body).await {
         Ok(body) => {
             let mut response = axum::Json(body).into_response();
             no_store(response.headers_mut());

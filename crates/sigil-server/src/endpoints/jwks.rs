@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{RealmRef, public_json};
@@ -14,15 +14,13 @@ use crate::app::App;
 pub async fn jwks(
     State(app): State<Arc<App>>,
     RealmRef(realm): RealmRef,
-    request: HeaderMap,
+    request: Request,
 ) -> Response {
     let keys = &realm.keys;
     let mut headers = HeaderMap::new();
-    public_json(&mut headers, app.config.jwks_max_age_secs);
-    if let Ok(etag) = HeaderValue::from_str(keys.etag()) {
-        headers.insert(header::ETAG, etag);
-    }
-    if if_none_match(&request, keys.etag()) {
+    public_json(&mut headers, &app.cache_control);
+    headers.insert(header::ETAG, keys.etag_header().clone());
+    if if_none_match(request.headers(), keys.etag()) {
         headers.remove(header::CONTENT_TYPE);
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }

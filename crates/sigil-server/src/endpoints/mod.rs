@@ -8,10 +8,9 @@ pub mod jwks;
 pub mod revoke;
 pub mod token;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,15 +25,19 @@ pub fn no_store(headers: &mut HeaderMap) {
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
+/// `Cache-Control` of public, cacheable documents, formatted once per server.
+pub fn public_cache_control(max_age: u64) -> HeaderValue {
+    HeaderValue::try_from(format!("public, max-age={max_age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("public"))
+}
+
 /// Public, cacheable JSON for anyone (discovery, JWKS): `max-age` and CORS `*`.
-pub fn public_json(headers: &mut HeaderMap, max_age: u64) {
+pub fn public_json(headers: &mut HeaderMap, cache_control: &HeaderValue) {
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
-        headers.insert(header::CACHE_CONTROL, value);
-    }
+    headers.insert(header::CACHE_CONTROL, cache_control.clone());
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
@@ -57,21 +60,26 @@ impl FromRequestParts<Arc<App>> for RealmRef {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
-        let params = Path::<HashMap<String, String>>::from_request_parts(parts, app)
+        // Raw parameters: no map or owned strings per request. A segment that does not
+        // percent-decode to UTF-8 names no realm (never the default one).
+        let params = RawPathParams::from_request_parts(parts, app)
             .await
-            .map(|Path(p)| p)
-            .unwrap_or_default();
-        let name = match params.get("realm") {
-            None => RealmName::default_realm(),
-            Some(raw) => match RealmName::new(raw.as_str()) {
+            .map_err(|_| unknown_realm("(not UTF-8)"))?;
+        let raw = params
+            .iter()
+            .find_map(|(key, value)| (key == "realm").then_some(value));
+        let found = match raw {
+            None => app.realms.get_default().await,
+            Some(raw) => match RealmName::new(raw) {
                 // The default realm lives at the root; its issuer has no /realms path.
-                Ok(name) if !name.is_default() => name,
+                Ok(name) if !name.is_default() => app.realms.get(&name).await,
                 _ => return Err(unknown_realm(raw)),
             },
         };
-        match app.realms.get(&name).await {
+        let name = raw.unwrap_or(RealmName::DEFAULT);
+        match found {
             Ok(Some(state)) => Ok(Self(state)),
-            Ok(None) => Err(unknown_realm(name.as_str())),
+            Ok(None) => Err(unknown_realm(name)),
             Err(e) => {
                 tracing::error!(error = %e, realm = %name, "realm unavailable");
                 Err(json_error(

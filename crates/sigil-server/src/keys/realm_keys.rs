@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::http::HeaderValue;
 use bytes::Bytes;
 use sigil_jose::{Algorithm, JwkSet, PublicJwk, SigningKey, VerifyingKey, pem};
 use sigil_store::{KeyRecord, RealmName};
@@ -20,6 +21,7 @@ pub struct RealmKeys {
     verifiers: HashMap<String, VerifyingKey>,
     jwks: Bytes,
     etag: String,
+    etag_header: HeaderValue,
     next_transition: Option<i64>,
 }
 
@@ -55,11 +57,15 @@ impl RealmKeys {
             "\"{}\"",
             sigil_jose::base64url::encode(&digest.as_ref()[..18])
         );
+        // Base64url in quotes: always a valid header value.
+        let etag_header = HeaderValue::try_from(etag.as_str())
+            .map_err(|_| ServerError::Crypto("JWKS entity tag is not a header value".into()))?;
         Ok(Self {
             signers,
             verifiers,
             jwks,
             etag,
+            etag_header,
             next_transition: lifecycle::next_transition(records, retention, now),
         })
     }
@@ -99,6 +105,11 @@ impl RealmKeys {
     /// A strong validator of [`Self::jwks`].
     pub fn etag(&self) -> &str {
         &self.etag
+    }
+
+    /// [`Self::etag`] as a response header value, made once.
+    pub fn etag_header(&self) -> &HeaderValue {
+        &self.etag_header
     }
 
     /// When this key set stops being right (a key publishes, activates or retires).

@@ -26,6 +26,8 @@ pub struct RealmRegistry {
     base_url: String,
     clock: Arc<dyn Clock>,
     loaded: RwLock<HashMap<RealmName, Arc<RealmState>>>,
+    /// `default`, made once: most requests address it.
+    default_name: RealmName,
 }
 
 impl RealmRegistry {
@@ -42,7 +44,13 @@ impl RealmRegistry {
             base_url,
             clock,
             loaded: RwLock::default(),
+            default_name: RealmName::default_realm(),
         }
+    }
+
+    /// The `default` realm; see [`Self::get`].
+    pub async fn get_default(&self) -> Result<Option<Arc<RealmState>>, ServerError> {
+        self.get(&self.default_name).await
     }
 
     /// The master key that unseals the realms' keys.

@@ -162,6 +162,8 @@ async fn unknown_realms_are_404_json() {
         "/realms/nope/.well-known/openid-configuration",
         "/realms/nope/jwks.json",
         "/realms/NOT_VALID/jwks.json",
+        // Not UTF-8 once percent-decoded: no realm at all, and certainly not the default.
+        "/realms/%FF/jwks.json",
         // The default realm lives at the root only: its issuer has no /realms path.
         "/realms/default/.well-known/openid-configuration",
     ] {

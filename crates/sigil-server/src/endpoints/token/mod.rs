@@ -7,7 +7,7 @@ mod client_credentials;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -34,10 +34,11 @@ pub struct TokenResponse {
 pub async fn token(
     State(app): State<Arc<App>>,
     RealmRef(realm): RealmRef,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    match handle(&app, &realm, &headers, body).await {
+    // The request whole rather than a `HeaderMap` extractor, which would copy the headers.
+    let (parts, body) = request.into_parts();
+    match handle(&app, &realm, &parts.headers, body).await {
         Ok(response) => response,
         Err(e) => e.with_challenge_realm(realm.issuer.clone()).into_response(),
     }
