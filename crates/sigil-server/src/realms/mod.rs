@@ -6,7 +6,7 @@ pub mod revocations;
 pub mod state;
 
 pub use registry::RealmRegistry;
-pub use revocations::Revocations;
+pub use revocations::{PatUses, Revocations};
 pub use state::RealmState;
 
 /// The issuer of a realm under `base` (no trailing slash): the base itself for `default`.

@@ -81,9 +81,12 @@ impl RealmRegistry {
             )
             .await?,
         );
-        if let Ok(mut loaded) = self.loaded.write() {
-            loaded.insert(name.clone(), state.clone());
-        }
+        // Two first requests may load the realm at once: the first stored wins, so that
+        // every request shares one set of revocations.
+        let state = match self.loaded.write() {
+            Ok(mut loaded) => loaded.entry(name.clone()).or_insert(state).clone(),
+            Err(_) => state,
+        };
         Ok(Some(state))
     }
 
@@ -129,14 +132,20 @@ impl RealmRegistry {
         let Some(realm) = self.store.get_realm(name).await? else {
             return Ok(());
         };
-        let state = RealmState::load(
-            &*self.store,
-            &self.master,
-            &self.base_url,
-            realm,
-            self.clock.now(),
-        )
-        .await?;
+        let now = self.clock.now();
+        let state = match self.cached(name) {
+            Some(previous) => {
+                let (store, master) = (&*self.store, &*self.master);
+                let next =
+                    RealmState::next_version(&previous, store, master, &self.base_url, realm, now)
+                        .await?;
+                next.revocations.catch_up(store, name, now).await?;
+                next
+            }
+            None => {
+                RealmState::load(&*self.store, &self.master, &self.base_url, realm, now).await?
+            }
+        };
         tracing::info!(realm = %name, version = state.version, "realm reloaded");
         if let Ok(mut loaded) = self.loaded.write() {
             loaded.insert(name.clone(), Arc::new(state));

@@ -12,9 +12,9 @@
 //!   asks the feed for what came after the last position seen — within one refresh interval;
 //! * entries are dropped once their token has expired.
 //!
-//! Also here: when a personal access token's use was last written to the store, so that
-//! introspecting a PAT writes at most once per [`PAT_USE_RESOLUTION_SECS`] instead of on every
-//! request.
+//! Also here, [`PatUses`]: when a personal access token's use was last written to the store,
+//! so that introspecting a PAT writes at most once per [`PAT_USE_RESOLUTION_SECS`] instead of
+//! on every request. It outlives realm reloads (the registry hands it to the new state).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -31,7 +31,12 @@ const PAT_USE_SWEEP_AT: usize = 10_000;
 #[derive(Debug, Default)]
 pub struct Revocations {
     feed: RwLock<Feed>,
-    pat_uses: Mutex<HashMap<Box<str>, i64>>,
+}
+
+/// When this server last wrote each PAT's use to the store.
+#[derive(Debug, Default)]
+pub struct PatUses {
+    written: Mutex<HashMap<Box<str>, i64>>,
 }
 
 #[derive(Debug, Default)]
@@ -91,11 +96,13 @@ impl Revocations {
         feed.expiries.retain(|_, expires_at| *expires_at > now);
         Ok(())
     }
+}
 
+impl PatUses {
     /// Whether a use of the PAT `jti` at `now` should be written to the store: its first use
     /// seen by this server, or the first after [`PAT_USE_RESOLUTION_SECS`].
-    pub fn pat_use_is_due(&self, jti: &str, now: i64) -> bool {
-        let mut uses = self.pat_uses.lock().unwrap_or_else(PoisonError::into_inner);
+    pub fn is_due(&self, jti: &str, now: i64) -> bool {
+        let mut uses = self.written.lock().unwrap_or_else(PoisonError::into_inner);
         if uses
             .get(jti)
             .is_some_and(|&written| now - written < PAT_USE_RESOLUTION_SECS)
@@ -116,11 +123,11 @@ mod tests {
 
     #[test]
     fn a_pat_use_is_written_once_per_resolution() {
-        let revocations = Revocations::default();
-        assert!(revocations.pat_use_is_due("p", 100));
-        assert!(!revocations.pat_use_is_due("p", 159));
-        assert!(revocations.pat_use_is_due("q", 159));
-        assert!(revocations.pat_use_is_due("p", 160));
+        let uses = PatUses::default();
+        assert!(uses.is_due("p", 100));
+        assert!(!uses.is_due("p", 159));
+        assert!(uses.is_due("q", 159));
+        assert!(uses.is_due("p", 160));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use sigil_jose::legacy_hmac::LegacyHmacKey;
 use sigil_store::{ClientRecord, Realm, RealmName, RealmSettings, Store};
 
-use super::Revocations;
+use super::{PatUses, Revocations};
 use crate::ServerError;
 use crate::endpoints::discovery;
 use crate::keys::RealmKeys;
@@ -37,8 +37,11 @@ pub struct RealmState {
     pub oauth_metadata: Bytes,
     /// The legacy HS256 secret, when legacy acceptance is on.
     pub legacy_hs256: Option<LegacyHmacKey>,
-    /// Revoked tokens that have not expired; unlike the rest, kept current between versions.
-    pub revocations: Revocations,
+    /// Revoked tokens that have not expired: shared by every version of the realm and kept
+    /// current from the store's feed.
+    pub revocations: Arc<Revocations>,
+    /// When PAT uses were last written; shared by every version of the realm.
+    pub pat_uses: Arc<PatUses>,
     clients: RwLock<HashMap<String, Arc<ClientRecord>>>,
 }
 
@@ -56,6 +59,34 @@ impl RealmState {
         realm: Realm,
         now: i64,
     ) -> Result<Self, ServerError> {
+        let revocations = Arc::new(Revocations::load(store, &realm.name, now).await?);
+        let carried = (revocations, Arc::default());
+        Self::build(store, master, base_url, realm, now, carried).await
+    }
+
+    /// The next version of `previous`, rebuilt from the store except for what outlives
+    /// versions: the revocations — one recorded on `previous` while this version was being
+    /// built must not be lost — and the PAT-use memory.
+    pub async fn next_version(
+        previous: &RealmState,
+        store: &dyn Store,
+        master: &MasterKey,
+        base_url: &str,
+        realm: Realm,
+        now: i64,
+    ) -> Result<Self, ServerError> {
+        let carried = (previous.revocations.clone(), previous.pat_uses.clone());
+        Self::build(store, master, base_url, realm, now, carried).await
+    }
+
+    async fn build(
+        store: &dyn Store,
+        master: &MasterKey,
+        base_url: &str,
+        realm: Realm,
+        now: i64,
+        (revocations, pat_uses): (Arc<Revocations>, Arc<PatUses>),
+    ) -> Result<Self, ServerError> {
         let records = store.list_keys(&realm.name).await?;
         let retention = crate::keys::lifecycle::retention(&realm.settings);
         let keys = RealmKeys::load(&realm.name, &records, retention, master, now)?;
@@ -70,7 +101,6 @@ impl RealmState {
             None => None,
         };
         let (openid_configuration, oauth_metadata) = discovery::documents(&issuer, &keys);
-        let revocations = Revocations::load(store, &realm.name, now).await?;
         Ok(Self {
             name: realm.name,
             issuer,
@@ -81,6 +111,7 @@ impl RealmState {
             oauth_metadata,
             legacy_hs256,
             revocations,
+            pat_uses,
             clients: RwLock::default(),
         })
     }

@@ -60,7 +60,7 @@ pub async fn inspect(
         Some(jti) if realm.revocations.is_revoked(jti) => {
             return Ok(Inspection::Inactive("revoked"));
         }
-        Some(jti) if is_pat && realm.revocations.pat_use_is_due(jti, now) => {
+        Some(jti) if is_pat && realm.pat_uses.is_due(jti, now) => {
             store.touch_pat(&realm.name, jti, now).await?;
         }
         Some(_) => {}
