@@ -27,8 +27,8 @@ pub enum TokenCommand {
 pub struct MintArgs {
     #[arg(long, default_value = "default")]
     realm: String,
-    /// The subject (`sub`).
-    #[arg(long)]
+    /// The subject (`sub`); generated user ids may begin with '-'.
+    #[arg(long, allow_hyphen_values = true)]
     sub: String,
     /// Audience (repeatable).
     #[arg(long = "aud")]
