@@ -88,47 +88,43 @@ impl Metrics {
             copied.sort_by(|a, b| a.0.cmp(&b.0));
             copied
         };
-        {
-            out.push_str("# HELP sigil_http_requests_total HTTP requests by route and status.\n");
-            out.push_str("# TYPE sigil_http_requests_total counter\n");
-            for (name, stats) in &routes {
-                let mut statuses: Vec<(&u16, &u64)> = stats.by_status.iter().collect();
-                statuses.sort();
-                for (status, n) in statuses {
-                    let _ = writeln!(
-                        out,
-                        "sigil_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                        label(name)
-                    );
-                }
+        out.push_str("# HELP sigil_http_requests_total HTTP requests by route and status.\n");
+        out.push_str("# TYPE sigil_http_requests_total counter\n");
+        for (name, stats) in &routes {
+            let mut statuses: Vec<(&u16, &u64)> = stats.by_status.iter().collect();
+            statuses.sort();
+            for (status, n) in statuses {
+                let _ = writeln!(
+                    out,
+                    "sigil_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                    label(name)
+                );
             }
-            out.push_str(
-                "# HELP sigil_http_request_duration_seconds HTTP request latency by route.\n",
+        }
+        out.push_str("# HELP sigil_http_request_duration_seconds HTTP request latency by route.\n");
+        out.push_str("# TYPE sigil_http_request_duration_seconds histogram\n");
+        for (name, stats) in &routes {
+            let route = label(name);
+            for (bound, n) in BUCKETS.iter().zip(stats.buckets) {
+                let _ = writeln!(
+                    out,
+                    "sigil_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
+                );
+            }
+            let count = stats.count;
+            let _ = writeln!(
+                out,
+                "sigil_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}"
             );
-            out.push_str("# TYPE sigil_http_request_duration_seconds histogram\n");
-            for (name, stats) in &routes {
-                let route = label(name);
-                for (bound, n) in BUCKETS.iter().zip(stats.buckets) {
-                    let _ = writeln!(
-                        out,
-                        "sigil_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
-                    );
-                }
-                let count = stats.count;
-                let _ = writeln!(
-                    out,
-                    "sigil_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}"
-                );
-                let _ = writeln!(
-                    out,
-                    "sigil_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-                    stats.sum_secs
-                );
-                let _ = writeln!(
-                    out,
-                    "sigil_http_request_duration_seconds_count{{route=\"{route}\"}} {count}"
-                );
-            }
+            let _ = writeln!(
+                out,
+                "sigil_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                stats.sum_secs
+            );
+            let _ = writeln!(
+                out,
+                "sigil_http_request_duration_seconds_count{{route=\"{route}\"}} {count}"
+            );
         }
         out.push_str("# HELP sigil_tokens_issued_total Tokens issued by grant and realm.\n");
         out.push_str("# TYPE sigil_tokens_issued_total counter\n");

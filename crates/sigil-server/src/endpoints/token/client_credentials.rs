@@ -4,7 +4,6 @@
 use sigil_store::ClientRecord;
 
 use super::TokenResponse;
-
 use crate::app::App;
 use crate::oauth::{ErrorCode, Form, OAuthError};
 use crate::realms::RealmState;
