@@ -13,7 +13,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use sigil_store::{RealmName, Store};
+use sigil_store::Store;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -135,7 +135,7 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        if let Err(e) = self.app.realms.get(&RealmName::default_realm()).await {
+        if let Err(e) = self.app.realms.get_default().await {
             tracing::warn!(error = %e, "default realm not loaded at start");
         }
         let refresher = tokio::spawn(

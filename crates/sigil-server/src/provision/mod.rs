@@ -255,6 +255,7 @@ impl Provisioner {
             base_url,
             realm,
             self.clock.now(),
+            None,
         )
         .await
     }

@@ -78,6 +78,7 @@ impl RealmRegistry {
                 &self.base_url,
                 realm,
                 self.clock.now(),
+                None,
             )
             .await?,
         );
@@ -115,7 +116,7 @@ impl RealmRegistry {
                 Some(&version) => {
                     let keys_due = state.keys.next_transition().is_some_and(|t| t <= now);
                     if version != state.version || keys_due {
-                        self.reload(&state.name).await?;
+                        self.reload(&state).await?;
                     } else {
                         state
                             .revocations
@@ -128,24 +129,20 @@ impl RealmRegistry {
         Ok(())
     }
 
-    async fn reload(&self, name: &RealmName) -> Result<(), ServerError> {
+    async fn reload(&self, previous: &RealmState) -> Result<(), ServerError> {
+        let name = &previous.name;
         let Some(realm) = self.store.get_realm(name).await? else {
             return Ok(());
         };
-        let now = self.clock.now();
-        let state = match self.cached(name) {
-            Some(previous) => {
-                let (store, master) = (&*self.store, &*self.master);
-                let next =
-                    RealmState::next_version(&previous, store, master, &self.base_url, realm, now)
-                        .await?;
-                next.revocations.catch_up(store, name, now).await?;
-                next
-            }
-            None => {
-                RealmState::load(&*self.store, &self.master, &self.base_url, realm, now).await?
-            }
-        };
+        let state = RealmState::load(
+            &*self.store,
+            &self.master,
+            &self.base_url,
+            realm,
+            self.clock.now(),
+            Some(previous),
+        )
+        .await?;
         tracing::info!(realm = %name, version = state.version, "realm reloaded");
         if let Ok(mut loaded) = self.loaded.write() {
             loaded.insert(name.clone(), Arc::new(state));

@@ -51,42 +51,31 @@ pub fn legacy_seal_context(realm: &RealmName) -> String {
 }
 
 impl RealmState {
-    /// Loads a realm's state from the store as of `now`.
+    /// Loads a realm's state from the store as of `now`. Given the `previous` version, the
+    /// new one is rebuilt from the store except for what outlives versions: the revocations
+    /// (one recorded on `previous` while this version was being built must not be lost; they
+    /// are brought up to date instead) and the PAT-use memory.
     pub async fn load(
         store: &dyn Store,
         master: &MasterKey,
         base_url: &str,
         realm: Realm,
         now: i64,
+        previous: Option<&RealmState>,
     ) -> Result<Self, ServerError> {
-        let revocations = Arc::new(Revocations::load(store, &realm.name, now).await?);
-        let carried = (revocations, Arc::default());
-        Self::build(store, master, base_url, realm, now, carried).await
-    }
-
-    /// The next version of `previous`, rebuilt from the store except for what outlives
-    /// versions: the revocations — one recorded on `previous` while this version was being
-    /// built must not be lost — and the PAT-use memory.
-    pub async fn next_version(
-        previous: &RealmState,
-        store: &dyn Store,
-        master: &MasterKey,
-        base_url: &str,
-        realm: Realm,
-        now: i64,
-    ) -> Result<Self, ServerError> {
-        let carried = (previous.revocations.clone(), previous.pat_uses.clone());
-        Self::build(store, master, base_url, realm, now, carried).await
-    }
-
-    async fn build(
-        store: &dyn Store,
-        master: &MasterKey,
-        base_url: &str,
-        realm: Realm,
-        now: i64,
-        (revocations, pat_uses): (Arc<Revocations>, Arc<PatUses>),
-    ) -> Result<Self, ServerError> {
+        let (revocations, pat_uses) = match previous {
+            Some(previous) => {
+                previous
+                    .revocations
+                    .catch_up(store, &realm.name, now)
+                    .await?;
+                (previous.revocations.clone(), previous.pat_uses.clone())
+            }
+            None => (
+                Arc::new(Revocations::load(store, &realm.name, now).await?),
+                Arc::default(),
+            ),
+        };
         let records = store.list_keys(&realm.name).await?;
         let retention = crate::keys::lifecycle::retention(&realm.settings);
         let keys = RealmKeys::load(&realm.name, &records, retention, master, now)?;
