@@ -22,6 +22,7 @@ use crate::endpoints::{authorize, discovery, introspect, json_error, jwks, revok
 use crate::ops::health;
 use crate::ops::metrics::Metrics;
 use crate::ops::request_id::SequentialRequestId;
+use crate::random::Rng;
 use crate::realms::RealmRegistry;
 use crate::routes::{self, Endpoint, REALM_PREFIX, ROUTES};
 use crate::seal::MasterKey;
@@ -66,6 +67,8 @@ pub struct App {
     pub realms: Arc<RealmRegistry>,
     /// The one source of time.
     pub clock: Arc<dyn Clock>,
+    /// The one source of randomness (codes, secrets, `jti`s).
+    pub rng: Arc<dyn Rng>,
     /// Settings.
     pub config: ServerConfig,
     /// Counters.
@@ -89,6 +92,7 @@ impl Server {
         store: Arc<dyn Store>,
         master: Arc<MasterKey>,
         clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
     ) -> Result<Self, ServerError> {
         provision::check_master_key(&*store, &master).await?;
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -109,6 +113,7 @@ impl Server {
             store,
             realms,
             clock,
+            rng,
             cache_control: crate::endpoints::public_cache_control(config.jwks_max_age_secs),
             config,
             metrics: Metrics::default(),
@@ -147,7 +152,14 @@ impl Server {
         let janitor = tokio::spawn(purge_revocations(self.app.clone()));
         // The CSPRNG seeds itself on first use (≈ 20 ms); do it now, off the request path, so
         // the first token issued does not wait for it.
-        tokio::task::spawn_blocking(|| crate::random::token(1));
+        let rng = self.app.rng.clone();
+        tokio::task::spawn_blocking(move || {
+            if crate::random::token(&*rng, 1).is_err() {
+                tracing::error!(
+                    "the random number generator failed; requests that need it get 503"
+                );
+            }
+        });
         let rotator = tokio::spawn(rotate_keys(self.app.clone()));
         tracing::info!(
             issuer = %self.issuer,

@@ -13,6 +13,9 @@ pub enum ServerError {
     /// A key or token operation failed.
     #[error(transparent)]
     Jose(#[from] sigil_jose::Error),
+    /// The random number generator failed: nothing that needs a secret can be made now.
+    #[error(transparent)]
+    Random(#[from] crate::random::RandomError),
     /// Sealing or unsealing failed.
     #[error("{0}")]
     Crypto(String),

@@ -33,6 +33,9 @@ pub struct Route {
     pub path: &'static str,
     /// Other paths that serve the same endpoint.
     pub aliases: &'static [&'static str],
+    /// The discovery member (OIDC Discovery §3, RFC 8414 §2) that advertises the canonical
+    /// URL; `None` only for the metadata documents themselves.
+    pub metadata: Option<&'static str>,
 }
 
 impl Route {
@@ -48,36 +51,43 @@ pub const ROUTES: &[Route] = &[
         endpoint: Endpoint::Discovery,
         path: "/.well-known/openid-configuration",
         aliases: &[],
+        metadata: None,
     },
     Route {
         endpoint: Endpoint::OAuthMetadata,
         path: "/.well-known/oauth-authorization-server",
         aliases: &[],
+        metadata: None,
     },
     Route {
         endpoint: Endpoint::Jwks,
         path: "/jwks.json",
         aliases: &["/.well-known/jwks.json", "/protocol/openid-connect/certs"],
+        metadata: Some("jwks_uri"),
     },
     Route {
         endpoint: Endpoint::Authorize,
         path: "/authorize",
         aliases: &["/protocol/openid-connect/auth"],
+        metadata: Some("authorization_endpoint"),
     },
     Route {
         endpoint: Endpoint::Token,
         path: "/token",
         aliases: &["/protocol/openid-connect/token"],
+        metadata: Some("token_endpoint"),
     },
     Route {
         endpoint: Endpoint::Introspect,
         path: "/introspect",
         aliases: &["/protocol/openid-connect/token/introspect"],
+        metadata: Some("introspection_endpoint"),
     },
     Route {
         endpoint: Endpoint::Revoke,
         path: "/revoke",
         aliases: &["/protocol/openid-connect/revoke"],
+        metadata: Some("revocation_endpoint"),
     },
 ];
 

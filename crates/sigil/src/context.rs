@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use sigil_server::clock::{Clock, SystemClock};
 use sigil_server::provision::Provisioner;
+use sigil_server::random::{Rng, SystemRng};
 use sigil_server::seal::MasterKey;
 use sigil_store::Store;
 use sigil_store::sqlite::SqliteStore;
@@ -20,6 +21,7 @@ pub struct Opened {
     pub store: Arc<dyn Store>,
     pub master: Arc<MasterKey>,
     pub clock: Arc<dyn Clock>,
+    pub rng: Arc<dyn Rng>,
     /// Where the master key came from, for the start-up message.
     pub master_source: String,
 }
@@ -27,7 +29,13 @@ pub struct Opened {
 impl Opened {
     /// A provisioner over this store.
     pub async fn provisioner(&self) -> anyhow::Result<Provisioner> {
-        Ok(Provisioner::new(self.store.clone(), self.master.clone(), self.clock.clone()).await?)
+        Ok(Provisioner::new(
+            self.store.clone(),
+            self.master.clone(),
+            self.clock.clone(),
+            self.rng.clone(),
+        )
+        .await?)
     }
 }
 
@@ -52,6 +60,7 @@ pub async fn open(settings: &StoreSettings) -> anyhow::Result<Opened> {
         store,
         master: Arc::new(master),
         clock: Arc::new(SystemClock),
+        rng: Arc::new(SystemRng::new()),
         master_source,
     })
 }

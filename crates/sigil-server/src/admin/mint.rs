@@ -78,7 +78,7 @@ async fn handle(
         claims: body.claims.unwrap_or_default(),
         alg,
     };
-    let minted = mint::mint(&state, &request, app.clock.now())?;
+    let minted = mint::mint(&state, &request, app.clock.now(), &*app.rng)?;
     app.metrics.token_issued("trusted_mint", name.as_str());
     tracing::info!(realm = %name, admin = %admin.id, kid = %minted.kid, "token minted");
     let body = json!({

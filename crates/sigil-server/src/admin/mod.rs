@@ -56,6 +56,14 @@ impl From<crate::ServerError> for AdminError {
         match e {
             crate::ServerError::Invalid(message) => Self::invalid(message),
             crate::ServerError::Store(e) => e.into(),
+            crate::ServerError::Random(e) => {
+                tracing::error!(error = %e, "admin request failed");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the service is temporarily unavailable; retry later",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "admin request failed");
                 Self::new(

@@ -1,5 +1,7 @@
-//! Token introspection (RFC 7662): client-authenticated; anything not valid now — unknown,
-//! expired, revoked, foreign — is `{"active":false}` and nothing more.
+//! Token introspection (RFC 7662): for confidential clients only (§2.1: the caller must be
+//! authorized; a public client id is no credential). Anything not valid now — unknown,
+//! expired, revoked, foreign, not an access token, or not meant for the caller (§4) — is
+//! `{"active":false}` and nothing more.
 
 use std::sync::Arc;
 
@@ -41,17 +43,20 @@ async fn handle(
     body: Body,
 ) -> Result<Value, OAuthError> {
     let form = Form::read(headers, body).await?;
-    client_auth::authenticate(app, realm, headers, &form).await?;
+    let caller = client_auth::authenticate(app, realm, headers, &form).await?;
+    if caller.auth_method == client_auth::NONE {
+        return Err(OAuthError::invalid_client(
+            "public clients may not introspect tokens",
+        ));
+    }
     let token = form.require("token")?;
-    Ok(
-        match inspect::inspect(&*app.store, realm, token, app.clock.now()).await? {
-            Inspection::Active { claims, legacy } => {
-                Value::Object(inspect::introspection_members(&claims, legacy))
-            }
-            Inspection::Inactive(reason) => {
-                tracing::debug!(reason, "introspection: inactive");
-                json!({ "active": false })
-            }
-        },
-    )
+    let reason = match inspect::inspect(&*app.store, realm, token, app.clock.now()).await? {
+        Inspection::Active { claims, kind } if inspect::visible_to(&claims, kind, &caller) => {
+            return Ok(Value::Object(inspect::introspection_members(&claims, kind)));
+        }
+        Inspection::Active { .. } => "neither issued to nor meant for the caller",
+        Inspection::Inactive(reason) => reason,
+    };
+    tracing::debug!(reason, "introspection: inactive");
+    Ok(json!({ "active": false }))
 }

@@ -142,6 +142,17 @@ impl From<sigil_store::StoreError> for OAuthError {
     }
 }
 
+/// A secret that cannot be made is a transient failure of this server, never a weak value.
+impl From<crate::random::RandomError> for OAuthError {
+    fn from(e: crate::random::RandomError) -> Self {
+        Self::new(
+            ErrorCode::TemporarilyUnavailable,
+            "the service is temporarily unavailable; retry later",
+        )
+        .with_debug(e.to_string())
+    }
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let status = self.status.unwrap_or_else(|| self.code.status());

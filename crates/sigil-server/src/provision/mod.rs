@@ -12,7 +12,7 @@ use crate::ServerError;
 use crate::clock::Clock;
 use crate::endpoints::token::client_auth;
 use crate::keys::generate::{self, KeyTimes};
-use crate::random;
+use crate::random::{self, Rng};
 use crate::realms::RealmState;
 use crate::realms::state::legacy_seal_context;
 use crate::seal::{CHECK_META_KEY, MasterKey};
@@ -81,12 +81,13 @@ pub struct ClientSpec {
 /// Grant types a client may be registered for.
 pub const GRANT_TYPES: [&str; 3] = ["client_credentials", "authorization_code", "refresh_token"];
 
-/// Creates things in one store, with one master key and one clock.
+/// Creates things in one store, with one master key, one clock and one random generator.
 #[derive(Debug, Clone)]
 pub struct Provisioner {
     store: Arc<dyn Store>,
     master: Arc<MasterKey>,
     clock: Arc<dyn Clock>,
+    rng: Arc<dyn Rng>,
 }
 
 impl Provisioner {
@@ -95,12 +96,14 @@ impl Provisioner {
         store: Arc<dyn Store>,
         master: Arc<MasterKey>,
         clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
     ) -> Result<Self, ServerError> {
         check_master_key(&*store, &master).await?;
         Ok(Self {
             store,
             master,
             clock,
+            rng,
         })
     }
 
@@ -112,6 +115,11 @@ impl Provisioner {
     /// The current time.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// The random generator (for tokens made on the provisioner's behalf: mints, PATs).
+    pub fn rng(&self) -> &dyn Rng {
+        &*self.rng
     }
 
     /// Creates a realm with a key for each of `algs` (RS256 always included), RSA keys of
@@ -288,11 +296,11 @@ impl Provisioner {
         spec: ClientSpec,
     ) -> Result<(ClientRecord, Option<String>), ServerError> {
         let realm_record = self.realm(realm).await?;
-        let client = validate_client(spec, &realm_record.settings, self.clock.now())?;
+        let client = validate_client(spec, &realm_record.settings, self.clock.now(), &*self.rng)?;
         let (client, secret) = if client.auth_method == "none" {
             (client, None)
         } else {
-            let secret = random::token(32);
+            let secret = random::token(&*self.rng, 32)?;
             (
                 ClientRecord {
                     secret_hash: Some(random::digest(&secret)),
@@ -352,10 +360,14 @@ impl Provisioner {
         name: &str,
         ttl_secs: Option<u64>,
     ) -> Result<(String, AdminTokenRecord), ServerError> {
-        let token = format!("{}{}", crate::admin::TOKEN_PREFIX, random::token(32));
+        let token = format!(
+            "{}{}",
+            crate::admin::TOKEN_PREFIX,
+            random::token(&*self.rng, 32)?
+        );
         let now = self.clock.now();
         let record = AdminTokenRecord {
-            id: random::token(9),
+            id: random::token(&*self.rng, 9)?,
             name: name.to_owned(),
             token_hash: random::digest(&token),
             created_at: now,
@@ -371,11 +383,12 @@ fn validate_client(
     spec: ClientSpec,
     settings: &RealmSettings,
     now: i64,
+    rng: &dyn Rng,
 ) -> Result<ClientRecord, ServerError> {
     let invalid = |m: String| Err(ServerError::Invalid(m));
     let client_id = match spec.client_id {
         Some(id) => id,
-        None => random::token(16),
+        None => random::token(rng, 16)?,
     };
     if client_id.is_empty()
         || client_id.len() > 128

@@ -7,7 +7,7 @@ use sigil_store::ClientRecord;
 
 use super::Aud;
 use crate::oauth::OAuthError;
-use crate::random;
+use crate::random::{self, Rng};
 use crate::realms::RealmState;
 
 /// What the grant decided.
@@ -58,6 +58,7 @@ pub fn issue(
     client: &ClientRecord,
     request: AccessTokenRequest<'_>,
     now: i64,
+    rng: &dyn Rng,
 ) -> Result<Issued, OAuthError> {
     let alg = algorithm_for(client);
     let signer = realm.keys.signer(alg).ok_or_else(|| {
@@ -72,7 +73,7 @@ pub fn issue(
         aud: Aud::of(&request.audiences),
         exp: now.saturating_add_unsigned(expires_in),
         iat: now,
-        jti: random::token(16),
+        jti: random::token(rng, 16)?,
         client_id: &client.client_id,
         scope: request.scope,
     };

@@ -1,18 +1,35 @@
 //! What a presented token is: verified against the realm's published keys (or, when the realm
-//! allows it, the legacy HS256 secret), unexpired, issued by this realm, not revoked.
-//! Introspection and revocation both start here.
+//! allows it, the legacy HS256 secret), unexpired, issued by this realm, not revoked, and a
+//! token meant to be presented to a resource server. Introspection and revocation both start
+//! here.
+//!
+//! **Invariant:** only bearer tokens are ever active: RFC 9068 access tokens (`typ: at+jwt`),
+//! personal access tokens and, where the realm accepts them, legacy HS256 tokens. Anything else
+//! the realm signs — minted assertions today, ID tokens, logout tokens and request objects
+//! tomorrow — verifies but is not a credential, so it is inactive.
 
 use serde_json::{Map, Value};
 use sigil_jose::jws::{CompactJws, Header, HeaderAlg};
-use sigil_jose::jwt::AudienceCheck;
+use sigil_jose::jwt::{AudienceCheck, TYP_ACCESS_TOKEN, TYP_JWT};
 use sigil_jose::legacy_hmac::{self, HmacAlgorithm};
-use sigil_jose::{Claims, NumericDate, Validation};
-use sigil_store::{Store, StoreError};
+use sigil_jose::{Audience, Claims, NumericDate, Validation};
+use sigil_store::{ClientRecord, Store, StoreError};
 
 use crate::realms::RealmState;
 
 /// The `token_use` claim that marks a personal access token.
 pub const TOKEN_USE_PAT: &str = "pat";
+
+/// What kind of bearer token an active token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An RFC 9068 access token issued at the token endpoint (`typ: at+jwt`).
+    AccessToken,
+    /// A personal access token (`token_use: pat`).
+    PersonalAccessToken,
+    /// A token of the system being migrated from, verified with the legacy HS256 secret.
+    Legacy,
+}
 
 /// The outcome of inspecting a token.
 #[derive(Debug)]
@@ -21,8 +38,8 @@ pub enum Inspection {
     Active {
         /// Its claims.
         claims: Claims,
-        /// Verified with the legacy HS256 secret.
-        legacy: bool,
+        /// What it is.
+        kind: TokenKind,
     },
     /// Not valid (the reason is for logs only; RFC 7662 §2.2 says nothing more).
     Inactive(&'static str),
@@ -55,6 +72,26 @@ pub async fn inspect(
         return Ok(Inspection::Inactive("claims"));
     }
     let is_pat = claims.extra.get("token_use").and_then(Value::as_str) == Some(TOKEN_USE_PAT);
+    let typ = header.typ.as_deref();
+    let kind = if legacy {
+        TokenKind::Legacy
+    } else if typ == Some(TYP_ACCESS_TOKEN) && !is_pat {
+        TokenKind::AccessToken
+    } else if typ == Some(TYP_JWT) && is_pat {
+        TokenKind::PersonalAccessToken
+    } else {
+        return Ok(Inspection::Inactive("not an access token"));
+    };
+    if kind == TokenKind::AccessToken {
+        // A deleted client's tokens die with it: the realm's client cache forgets a deleted
+        // client within one refresh interval (its version bumps).
+        let Some(client_id) = claims.extra.get("client_id").and_then(Value::as_str) else {
+            return Ok(Inspection::Inactive("access token without client_id"));
+        };
+        if realm.client(store, client_id).await?.is_none() {
+            return Ok(Inspection::Inactive("its client no longer exists"));
+        }
+    }
     match claims.jti.as_deref() {
         // In memory, not a store round trip: see `realms::revocations`.
         Some(jti) if realm.revocations.is_revoked(jti) => {
@@ -67,7 +104,28 @@ pub async fn inspect(
         None if is_pat => return Ok(Inspection::Inactive("personal access token without jti")),
         None => {}
     }
-    Ok(Inspection::Active { claims, legacy })
+    Ok(Inspection::Active { claims, kind })
+}
+
+/// RFC 7662 §4: whether `caller` may learn that this active token is active. It may when it
+/// is the client the token was issued to (`client_id`), or a resource server the token is
+/// meant for: the token's `aud` names the caller's `client_id` or one of its configured
+/// audiences. Legacy tokens carry neither (the system they come from knew no clients or
+/// audiences), so any confidential client of a realm that accepts them may introspect them.
+pub fn visible_to(claims: &Claims, kind: TokenKind, caller: &ClientRecord) -> bool {
+    if kind == TokenKind::Legacy {
+        return true;
+    }
+    if claims.extra.get("client_id").and_then(Value::as_str) == Some(caller.client_id.as_str()) {
+        return true;
+    }
+    let names_caller =
+        |aud: &str| aud == caller.client_id || caller.audiences.iter().any(|a| a == aud);
+    match &claims.aud {
+        Some(Audience::One(aud)) => names_caller(aud),
+        Some(Audience::Many(auds)) => auds.iter().any(|a| names_caller(a)),
+        None => false,
+    }
 }
 
 /// Checks the signature; returns the claims, the header, and whether the legacy secret
@@ -103,14 +161,14 @@ fn verify(realm: &RealmState, jws: CompactJws<'_>) -> Option<(Claims, Header, bo
 }
 
 /// The RFC 7662 response members of an active token: its claims, `active` and `token_type`.
-pub fn introspection_members(claims: &Claims, legacy: bool) -> Map<String, Value> {
+pub fn introspection_members(claims: &Claims, kind: TokenKind) -> Map<String, Value> {
     let mut members = match serde_json::to_value(claims) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
     members.insert("active".into(), Value::Bool(true));
     members.insert("token_type".into(), Value::from("Bearer"));
-    if legacy {
+    if kind == TokenKind::Legacy {
         members.insert("legacy_alg".into(), Value::from("HS256"));
     }
     members

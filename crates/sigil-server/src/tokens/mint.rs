@@ -7,7 +7,7 @@ use sigil_jose::{Algorithm, jwt};
 
 use super::Aud;
 use crate::ServerError;
-use crate::random;
+use crate::random::{self, Rng};
 use crate::realms::RealmState;
 
 /// Claims a caller may not set: registered claims, and those that would make the token look
@@ -62,7 +62,12 @@ pub struct Minted {
 /// Mints a token for `request` at `now`. Refuses (with [`ServerError::Invalid`]) an empty
 /// subject, a reserved claim, a lifetime beyond the realm's limit or an algorithm the realm
 /// has no key for.
-pub fn mint(realm: &RealmState, request: &MintRequest, now: i64) -> Result<Minted, ServerError> {
+pub fn mint(
+    realm: &RealmState,
+    request: &MintRequest,
+    now: i64,
+    rng: &dyn Rng,
+) -> Result<Minted, ServerError> {
     if request.subject.trim().is_empty() {
         return Err(ServerError::Invalid("sub must not be empty".into()));
     }
@@ -98,7 +103,7 @@ pub fn mint(realm: &RealmState, request: &MintRequest, now: i64) -> Result<Minte
     }
     claims.insert("exp".into(), Value::from(expires_at));
     claims.insert("iat".into(), Value::from(now));
-    claims.insert("jti".into(), Value::from(random::token(16)));
+    claims.insert("jti".into(), Value::from(random::token(rng, 16)?));
     claims.extend(request.claims.clone());
     let token = jwt::sign(signer, Some(jwt::TYP_JWT), &claims)?;
     Ok(Minted {

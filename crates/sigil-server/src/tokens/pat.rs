@@ -8,7 +8,7 @@ use sigil_store::{PatRecord, Store, UserRecord};
 
 use super::inspect::TOKEN_USE_PAT;
 use crate::ServerError;
-use crate::random;
+use crate::random::{self, Rng};
 use crate::realms::RealmState;
 
 /// A newly created PAT: the token (shown once) and what is stored about it.
@@ -28,6 +28,7 @@ pub async fn create(
     name: &str,
     ttl_secs: u64,
     now: i64,
+    rng: &dyn Rng,
 ) -> Result<PatIssued, ServerError> {
     let name = name.trim();
     if name.is_empty() || name.len() > 100 {
@@ -46,7 +47,7 @@ pub async fn create(
         ServerError::Invalid(format!("realm {} has no RS256 signing key", realm.name))
     })?;
     let record = PatRecord {
-        jti: random::token(16),
+        jti: random::token(rng, 16)?,
         user_id: user.id.clone(),
         name: name.to_owned(),
         created_at: now,

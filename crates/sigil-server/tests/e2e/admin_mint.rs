@@ -1,6 +1,7 @@
 //! Trusted minting through the admin API (seed 000).
 
 use serde_json::{Value, json};
+use sigil_server::clock::Clock;
 
 use crate::support::{START, TestServer, verify_with_jsonwebtoken};
 
@@ -32,6 +33,7 @@ async fn an_admin_token_mints_a_verifiable_jwt_with_extra_claims() {
         token,
         &server.base,
         Some("agent77"),
+        server.clock.now(),
     )
     .await;
     assert_eq!(claims["sub"], "user-17");

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use sigil_jose::Algorithm;
+use sigil_server::clock::Clock;
 use sigil_server::provision::ClientSpec;
 
 use crate::support::{TestServer, parts, verify_with_jsonwebtoken};
@@ -34,6 +35,7 @@ async fn basic_auth_yields_an_rfc9068_token_that_jsonwebtoken_verifies() {
         token,
         &server.base,
         Some(&server.base),
+        server.clock.now(),
     )
     .await;
     assert_eq!(claims["sub"], "billing");
@@ -88,6 +90,7 @@ async fn client_secret_post_and_per_client_settings() {
         token,
         &server.base,
         Some("https://other.example"),
+        server.clock.now(),
     )
     .await;
     assert_eq!(

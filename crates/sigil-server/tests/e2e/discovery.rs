@@ -128,6 +128,23 @@ async fn keycloak_paths_answer_like_the_native_ones() {
         )
         .await;
     assert_eq!(revoke.status(), 200);
+    // Any token gets 200 at a revocation endpoint (RFC 7009 §2.2): what proves the alias
+    // reached it is that the token is inactive afterwards, on the native path too.
+    for path in [
+        "/realms/acme/protocol/openid-connect/token/introspect",
+        "/realms/acme/introspect",
+    ] {
+        assert_eq!(
+            server
+                .post_form(path, (&client_id, &secret), &[("token", &token)])
+                .await
+                .json::<Value>()
+                .await
+                .unwrap(),
+            serde_json::json!({"active": false}),
+            "{path}"
+        );
+    }
     // The default realm's equivalents at the root.
     let (status, _) = server.get_json("/protocol/openid-connect/certs").await;
     assert_eq!(status, 200);
@@ -179,5 +196,79 @@ async fn unknown_realms_are_404_json() {
         )
         .await;
     assert_eq!(response.status(), 404);
+    server.stop().await;
+}
+
+/// Discovery is derived from what is registered: every row of the route table is advertised
+/// (and reachable at the advertised URL), every grant of the token endpoint is listed, and
+/// each endpoint's authentication methods come from the one list of them.
+#[tokio::test]
+async fn discovery_advertises_every_route_grant_and_auth_method_there_is() {
+    use sigil_server::endpoints::token::{Grant, client_auth};
+    use sigil_server::routes::{Endpoint, ROUTES, url};
+
+    let server = TestServer::start().await;
+    server.realm("acme", &[]).await;
+    for realm in ["default", "acme"] {
+        let issuer = server.issuer(realm);
+        for document in [
+            "/.well-known/openid-configuration",
+            "/.well-known/oauth-authorization-server",
+        ] {
+            let path = format!("{}{document}", crate::support::realm_path(realm));
+            let (status, metadata) = server.get_json(&path).await;
+            assert_eq!(status, 200, "{path}");
+            for route in ROUTES {
+                match route.metadata {
+                    Some(member) => {
+                        let advertised = metadata[member].as_str().unwrap_or_else(|| {
+                            panic!("{path}: {member} missing for {:?}", route.endpoint)
+                        });
+                        assert_eq!(advertised, url(&issuer, route.endpoint));
+                        // The advertised URL is served (any answer but the router's 404).
+                        let response = server.http.get(advertised).send().await.unwrap();
+                        assert_ne!(response.status(), 404, "{advertised}");
+                    }
+                    None => assert!(
+                        matches!(
+                            route.endpoint,
+                            Endpoint::Discovery | Endpoint::OAuthMetadata
+                        ),
+                        "{:?} has no discovery member",
+                        route.endpoint
+                    ),
+                }
+            }
+            let grants: Vec<&str> = Grant::ALL.into_iter().map(Grant::as_str).collect();
+            assert_eq!(metadata["grant_types_supported"], serde_json::json!(grants));
+            let methods = |member: &str| -> Vec<String> {
+                metadata[member]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m.as_str().unwrap().to_owned())
+                    .collect()
+            };
+            for member in [
+                "token_endpoint_auth_methods_supported",
+                "introspection_endpoint_auth_methods_supported",
+                "revocation_endpoint_auth_methods_supported",
+            ] {
+                let listed = methods(member);
+                assert!(!listed.is_empty(), "{member}");
+                assert!(
+                    listed
+                        .iter()
+                        .all(|m| client_auth::METHODS.contains(&m.as_str())),
+                    "{member}: {listed:?}"
+                );
+            }
+            assert!(
+                !methods("introspection_endpoint_auth_methods_supported")
+                    .contains(&client_auth::NONE.to_owned()),
+                "public clients cannot introspect"
+            );
+        }
+    }
     server.stop().await;
 }

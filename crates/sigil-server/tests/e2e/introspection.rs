@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 use sigil_jose::legacy_hmac::{self, HmacAlgorithm, LegacyHmacKey};
+use sigil_server::provision::ClientSpec;
 use sigil_server::tokens::pat;
 use sigil_store::RealmName;
 
@@ -114,9 +115,10 @@ async fn revocation_answers_200_and_only_revokes_a_clients_own_tokens() {
     );
     assert_eq!(
         server
-            .introspect("default", (&b, &b_secret), &token_a)
+            .introspect("default", (&a, &a_secret), &token_a)
             .await["active"],
-        true
+        true,
+        "b's attempt left it active"
     );
     server.stop().await;
 }
@@ -124,7 +126,18 @@ async fn revocation_answers_200_and_only_revokes_a_clients_own_tokens() {
 #[tokio::test]
 async fn personal_access_tokens_are_active_until_revoked_and_record_their_use() {
     let server = TestServer::start().await;
-    let (id, secret) = server.client("default", "api").await;
+    // A PAT's audience is the realm's issuer: the resource server that introspects PATs is
+    // registered with that audience (RFC 7662 §4).
+    let (id, secret) = server
+        .client_with(
+            "default",
+            ClientSpec {
+                client_id: Some("api".into()),
+                audiences: vec![server.base.clone()],
+                ..ClientSpec::default()
+            },
+        )
+        .await;
     let realm = RealmName::default_realm();
     let user = server
         .provisioner
@@ -136,10 +149,27 @@ async fn personal_access_tokens_are_active_until_revoked_and_record_their_use() 
         .realm_state(&realm, &server.base)
         .await
         .unwrap();
-    let issued = pat::create(&*server.store, &state, &user, "laptop", 30 * 86_400, START)
-        .await
-        .unwrap();
-    let over = pat::create(&*server.store, &state, &user, "forever", 91 * 86_400, START).await;
+    let issued = pat::create(
+        &*server.store,
+        &state,
+        &user,
+        "laptop",
+        30 * 86_400,
+        START,
+        server.provisioner.rng(),
+    )
+    .await
+    .unwrap();
+    let over = pat::create(
+        &*server.store,
+        &state,
+        &user,
+        "forever",
+        91 * 86_400,
+        START,
+        server.provisioner.rng(),
+    )
+    .await;
     assert!(over.is_err(), "at most 90 days");
 
     server.clock.advance(5);

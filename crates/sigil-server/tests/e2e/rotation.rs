@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use sigil_server::clock::Clock;
 use sigil_server::keys::lifecycle;
 use sigil_server::keys::rotation::{self, Outcome};
+use sigil_server::random::SystemRng;
 use sigil_server::seal::MasterKey;
 use sigil_server::{Server, ServerConfig};
 use sigil_store::sqlite::SqliteStore;
@@ -133,7 +134,15 @@ async fn two_full_rotations_with_prepublication_and_retention() {
     expect(&server, auth, START + PERIOD, &[&k1, &k2], &k2).await;
     let jwks_url = server.url("/realms/rot/jwks.json");
     let issuer = server.issuer("rot");
-    verify_with_jsonwebtoken(&server.http, &jwks_url, &t1, &issuer, Some("rp")).await;
+    verify_with_jsonwebtoken(
+        &server.http,
+        &jwks_url,
+        &t1,
+        &issuer,
+        Some("rp"),
+        server.clock.now(),
+    )
+    .await;
     // Everything K1 signed has expired before K1 is removed.
     let t1_exp = parts(&t1).1["exp"].as_i64().unwrap();
     assert!(t1_exp < START + PERIOD + retention);
@@ -205,10 +214,14 @@ async fn two_servers_on_one_database_schedule_exactly_one_next_key() {
     let dyn_clock: Arc<dyn Clock> = clock.clone();
     let master = Arc::new(MasterKey::from_bytes(&[7; 32]).unwrap());
     let first: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
-    let provisioner =
-        sigil_server::provision::Provisioner::new(first.clone(), master.clone(), dyn_clock.clone())
-            .await
-            .unwrap();
+    let provisioner = sigil_server::provision::Provisioner::new(
+        first.clone(),
+        master.clone(),
+        dyn_clock.clone(),
+        Arc::new(SystemRng::new()),
+    )
+    .await
+    .unwrap();
     provisioner
         .create_realm(
             &RealmName::default_realm(),
@@ -227,9 +240,15 @@ async fn two_servers_on_one_database_schedule_exactly_one_next_key() {
             refresh_interval: Duration::from_millis(50),
             ..ServerConfig::default()
         };
-        let server = Server::build(config, store, master.clone(), dyn_clock.clone())
-            .await
-            .unwrap();
+        let server = Server::build(
+            config,
+            store,
+            master.clone(),
+            dyn_clock.clone(),
+            Arc::new(SystemRng::new()),
+        )
+        .await
+        .unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
             let _ = rx.await;

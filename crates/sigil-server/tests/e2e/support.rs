@@ -7,6 +7,7 @@ use serde_json::Value;
 use sigil_jose::Algorithm;
 use sigil_server::clock::{Clock, ManualClock};
 use sigil_server::provision::{ClientSpec, Provisioner};
+use sigil_server::random::{ControlledRng, Rng};
 use sigil_server::seal::MasterKey;
 use sigil_server::{Server, ServerConfig};
 use sigil_store::sqlite::SqliteStore;
@@ -21,6 +22,8 @@ pub struct TestServer {
     pub provisioner: Provisioner,
     pub store: Arc<dyn Store>,
     pub clock: Arc<ManualClock>,
+    /// The server's and the provisioner's random generator; `set_failing` breaks it.
+    pub rng: Arc<ControlledRng>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
@@ -39,9 +42,16 @@ impl TestServer {
         let master = Arc::new(MasterKey::from_bytes(&[42; 32]).unwrap());
         let clock = Arc::new(ManualClock::new(START));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
-        let provisioner = Provisioner::new(store.clone(), master.clone(), dyn_clock.clone())
-            .await
-            .unwrap();
+        let rng = Arc::new(ControlledRng::new());
+        let dyn_rng: Arc<dyn Rng> = rng.clone();
+        let provisioner = Provisioner::new(
+            store.clone(),
+            master.clone(),
+            dyn_clock.clone(),
+            dyn_rng.clone(),
+        )
+        .await
+        .unwrap();
         provisioner
             .create_realm(&RealmName::default_realm(), algs, 2048)
             .await
@@ -54,7 +64,7 @@ impl TestServer {
             rotation_interval: Duration::from_millis(100),
             ..ServerConfig::default()
         };
-        let server = Server::build(config, store.clone(), master, dyn_clock)
+        let server = Server::build(config, store.clone(), master, dyn_clock, dyn_rng)
             .await
             .unwrap();
         let base = server.issuer().to_owned();
@@ -77,6 +87,7 @@ impl TestServer {
             provisioner,
             store,
             clock,
+            rng,
             shutdown: Some(tx),
             task: Some(task),
             _dir: dir,
@@ -204,13 +215,16 @@ pub fn realm_path(realm: &str) -> String {
 }
 
 /// Verifies a JWT with `jsonwebtoken` (an independent JOSE implementation) against the keys
-/// published at `jwks_url`, checking issuer and (if given) audience.
+/// published at `jwks_url`, checking issuer and (if given) audience, and expiry against `now` —
+/// the test's manual clock. `jsonwebtoken` can only check `exp` and `nbf` against the wall
+/// clock, which a test on a manual clock must never depend on: those two checks are made here.
 pub async fn verify_with_jsonwebtoken(
     http: &reqwest::Client,
     jwks_url: &str,
     token: &str,
     issuer: &str,
     audience: Option<&str>,
+    now: i64,
 ) -> Value {
     use jsonwebtoken::{DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
     let jwks: JwkSet = http
@@ -227,11 +241,23 @@ pub async fn verify_with_jsonwebtoken(
     let key = DecodingKey::from_jwk(jwk).unwrap();
     let mut validation = Validation::new(header.alg);
     validation.set_issuer(&[issuer]);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.set_required_spec_claims(&["exp", "iss"]);
     match audience {
         Some(aud) => validation.set_audience(&[aud]),
         None => validation.validate_aud = false,
     }
-    decode::<Value>(token, &key, &validation).unwrap().claims
+    let claims = decode::<Value>(token, &key, &validation).unwrap().claims;
+    let exp = claims["exp"].as_i64().expect("exp is a number");
+    assert!(exp > now, "expired at {exp}, now is {now}");
+    if let Some(nbf) = claims.get("nbf") {
+        assert!(
+            nbf.as_i64().expect("nbf is a number") <= now,
+            "not yet valid"
+        );
+    }
+    claims
 }
 
 /// The decoded header and claims of a JWT, unverified (assertions only).

@@ -70,6 +70,7 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
             opened.store.clone(),
             opened.master.clone(),
             opened.clock.clone(),
+            opened.rng.clone(),
         )
         .await?;
         let shutdown = shutdown_signal()?;

@@ -117,7 +117,7 @@ pub async fn run(
                 claims: parse_claims(&args.claims)?,
                 alg: args.alg,
             };
-            let minted = mint::mint(&state, &request, now)?;
+            let minted = mint::mint(&state, &request, now, provisioner.rng())?;
             let value = json!({ "token": minted.token, "expires_at": minted.expires_at, "expires_in": minted.expires_in, "kid": minted.kid, "alg": minted.alg.as_str() });
             emit(out, args.json, &value, &format!("{}\n", minted.token))
         }
@@ -140,6 +140,7 @@ pub async fn run(
                 &args.name,
                 args.ttl_days.saturating_mul(86_400),
                 now,
+                provisioner.rng(),
             )
             .await?;
             let value = json!({ "token": issued.token, "id": issued.record.jti, "name": issued.record.name, "user": user.username, "expires_at": issued.record.expires_at });

@@ -6,6 +6,8 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -30,6 +32,11 @@ pub fn json(data_dir: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// How long `sigil serve` may take to print its banner: a bound on a failure, not a wait (a
+/// healthy server prints it in well under a second; RSA key generation in a debug build takes
+/// a few).
+pub const BANNER_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A `sigil serve` process on a free port; stopped with SIGTERM when dropped.
 pub struct Serve {
     pub child: Child,
@@ -46,18 +53,37 @@ impl Serve {
         Self::spawn(command, &["curl ", "its secret was shown"])
     }
 
-    /// Runs `command` (a `sigil serve`) until a banner line contains one of `until`.
+    /// Runs `command` (a `sigil serve`) until a banner line contains one of `until`. A server
+    /// that prints nothing more fails the test after [`BANNER_TIMEOUT`] instead of hanging CI.
     pub fn spawn(mut command: Command, until: &[&str]) -> Self {
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // Lines arrive through a channel so that waiting for the next one can time out; the
+        // reader thread ends when the pipe closes.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + BANNER_TIMEOUT;
         let mut banner = String::new();
         let mut issuer = None;
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         while !until.iter().any(|marker| banner.contains(marker)) {
-            let line = lines.next().expect("banner ended early").unwrap();
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match rx.recv_timeout(left) {
+                Ok(line) => line.unwrap(),
+                Err(e) => {
+                    let _ = child.kill();
+                    panic!("sigil serve did not finish its banner ({e:?}); it printed:\n{banner}");
+                }
+            };
             if let Some(url) = line.trim().strip_prefix("issuer:") {
                 issuer = Some(url.trim().to_owned());
             }

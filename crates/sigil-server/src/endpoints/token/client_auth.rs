@@ -13,8 +13,21 @@ use crate::app::App;
 use crate::oauth::{ErrorCode, Form, OAuthError};
 use crate::realms::RealmState;
 
-/// `token_endpoint_auth_method` values Sigil implements.
-pub const METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+/// `client_secret_basic`: id and secret in the `Authorization: Basic` header.
+pub const SECRET_BASIC: &str = "client_secret_basic";
+/// `client_secret_post`: id and secret in the form.
+pub const SECRET_POST: &str = "client_secret_post";
+/// `none`: a public client, identified by `client_id` alone; it proves nothing.
+pub const NONE: &str = "none";
+
+/// `token_endpoint_auth_method` values Sigil implements: the one list that registration
+/// validates against and discovery advertises.
+pub const METHODS: [&str; 3] = [SECRET_BASIC, SECRET_POST, NONE];
+
+/// The methods that authenticate a confidential client (all but [`NONE`]).
+pub fn confidential_methods() -> impl Iterator<Item = &'static str> {
+    METHODS.into_iter().filter(|m| *m != NONE)
+}
 
 /// What the request presented.
 enum Presented {
@@ -32,9 +45,9 @@ pub async fn authenticate(
 ) -> Result<Arc<ClientRecord>, OAuthError> {
     let presented = presented(headers, form)?;
     let (id, method) = match &presented {
-        Presented::Basic { id, .. } => (id, "client_secret_basic"),
-        Presented::Post { id, .. } => (id, "client_secret_post"),
-        Presented::Public { id } => (id, "none"),
+        Presented::Basic { id, .. } => (id, SECRET_BASIC),
+        Presented::Post { id, .. } => (id, SECRET_POST),
+        Presented::Public { id } => (id, NONE),
     };
     let client = realm
         .client(&*app.store, id)

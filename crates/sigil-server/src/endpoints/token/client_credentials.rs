@@ -41,6 +41,7 @@ pub fn grant(
             scope: &scope,
         },
         app.clock.now(),
+        &*app.rng,
     )?;
     Ok(TokenResponse {
         access_token: issued.token,
