@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
+use sigil_server::clients::RedirectUriPolicy;
 use sigil_server::clock::{Clock, SystemClock};
 use sigil_server::provision::Provisioner;
 use sigil_server::seal::MasterKey;
@@ -22,12 +23,23 @@ pub struct Opened {
     pub clock: Arc<dyn Clock>,
     /// Where the master key came from, for the start-up message.
     pub master_source: String,
+    /// Whether this is production (see [`StoreSettings::production`]).
+    pub production: bool,
 }
 
 impl Opened {
-    /// A provisioner over this store.
+    /// A provisioner over this store, with the policies of this deployment.
     pub async fn provisioner(&self) -> anyhow::Result<Provisioner> {
-        Ok(Provisioner::new(self.store.clone(), self.master.clone(), self.clock.clone()).await?)
+        let redirect_policy = if self.production {
+            RedirectUriPolicy::Production
+        } else {
+            RedirectUriPolicy::Development
+        };
+        Ok(
+            Provisioner::new(self.store.clone(), self.master.clone(), self.clock.clone())
+                .await?
+                .with_redirect_policy(redirect_policy),
+        )
     }
 }
 
@@ -53,6 +65,7 @@ pub async fn open(settings: &StoreSettings) -> anyhow::Result<Opened> {
         master: Arc::new(master),
         clock: Arc::new(SystemClock),
         master_source,
+        production: settings.production,
     })
 }
 
