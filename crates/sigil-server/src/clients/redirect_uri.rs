@@ -57,8 +57,8 @@ impl fmt::Display for Reason {
         match self {
             Self::NotAbsolute => f.write_str("is not an absolute URI"),
             Self::Whitespace => f.write_str("contains whitespace or control characters"),
-            Self::Fragment => f.write_str("must not have a fragment (#…)"),
-            Self::UserInfo => f.write_str("must not have user information (user@…)"),
+            Self::Fragment => f.write_str("must not have a fragment"),
+            Self::UserInfo => f.write_str("must not have user information (user@host)"),
             Self::NoHost => f.write_str("has no host"),
             Self::HttpNotLoopback => f.write_str(
                 "uses http to a host other than loopback; use https (http is allowed only for 127.0.0.1, [::1] and localhost in production)",

@@ -214,6 +214,8 @@ fn the_rules_of_redirect_uris() {
                 (Refused(reason), Err(e)) => {
                     assert_eq!(&e.reason, reason, "{uri} under {policy:?}");
                     assert_eq!(e.uri, uri);
+                    // It may become an RFC 7591 error_description: ASCII only.
+                    assert!(e.to_string().is_ascii(), "{e}");
                 }
                 (Accepted(_), Err(e)) => panic!("{uri} under {policy:?} refused: {e}"),
                 (Refused(reason), Ok(_)) => {
