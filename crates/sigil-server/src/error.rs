@@ -22,6 +22,9 @@ pub enum ServerError {
     /// A request to provision something that conflicts with what exists or is not allowed.
     #[error("{0}")]
     Invalid(String),
+    /// A redirect URI a client may not register (RFC 7591 §3.2.2 `invalid_redirect_uri`).
+    #[error(transparent)]
+    RedirectUri(#[from] crate::clients::RedirectUriError),
     /// Binding or serving failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod clients;
 pub mod clock;
 pub mod endpoints;
 mod error;

@@ -31,6 +31,10 @@ pub struct StoreArgs {
     /// Public base URL (the default realm's issuer) [default: http:// + the listen address].
     #[arg(long, env = "SIGIL_ISSUER", global = true, value_name = "URL")]
     pub issuer: Option<String>,
+    /// Production mode: `serve` refuses to start without an external master key and an https
+    /// issuer and creates no demo client; clients may use http redirect URIs only to loopback.
+    #[arg(long, env = "SIGIL_PRODUCTION", global = true)]
+    pub production: bool,
 }
 
 /// `sigil.toml`.
@@ -71,6 +75,8 @@ pub struct StoreSettings {
     pub database_url: Option<String>,
     pub master_key_file: Option<PathBuf>,
     pub issuer: Option<String>,
+    /// `--production`, `SIGIL_PRODUCTION` or `production = true` in the file.
+    pub production: bool,
     pub file: std::sync::Arc<FileConfig>,
 }
 
@@ -93,6 +99,7 @@ impl StoreArgs {
                 .clone()
                 .or_else(|| file.master_key_file.clone()),
             issuer: self.issuer.clone().or_else(|| file.issuer.clone()),
+            production: self.production || file.production.unwrap_or(false),
             file: std::sync::Arc::new(file),
         })
     }

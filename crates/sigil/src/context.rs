@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
+use sigil_server::clients::RedirectUriPolicy;
 use sigil_server::clock::{Clock, SystemClock};
 use sigil_server::provision::Provisioner;
 use sigil_server::random::{Rng, SystemRng};
@@ -24,18 +25,26 @@ pub struct Opened {
     pub rng: Arc<dyn Rng>,
     /// Where the master key came from, for the start-up message.
     pub master_source: String,
+    /// Whether this is production (see [`StoreSettings::production`]).
+    pub production: bool,
 }
 
 impl Opened {
-    /// A provisioner over this store.
+    /// A provisioner over this store, with the policies of this deployment.
     pub async fn provisioner(&self) -> anyhow::Result<Provisioner> {
+        let redirect_policy = if self.production {
+            RedirectUriPolicy::Production
+        } else {
+            RedirectUriPolicy::Development
+        };
         Ok(Provisioner::new(
             self.store.clone(),
             self.master.clone(),
             self.clock.clone(),
             self.rng.clone(),
         )
-        .await?)
+        .await?
+        .with_redirect_policy(redirect_policy))
     }
 }
 
@@ -62,6 +71,7 @@ pub async fn open(settings: &StoreSettings) -> anyhow::Result<Opened> {
         clock: Arc::new(SystemClock),
         rng: Arc::new(SystemRng::new()),
         master_source,
+        production: settings.production,
     })
 }
 

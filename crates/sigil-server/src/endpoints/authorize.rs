@@ -1,5 +1,6 @@
 //! The authorization endpoint (RFC 6749 §3.1, §4.1.1; OIDC Core §3.1.2.1), as an ordered
-//! pipeline of checks in the spec's order.
+//! pipeline of checks in the spec's order: client, redirect URI, response type, the client's
+//! grant, PKCE.
 //!
 //! **Invariant:** it never redirects to a `redirect_uri` it has not matched exactly against
 //! the client's registration; before that point every error is an HTML page.
@@ -17,7 +18,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use sigil_store::ClientRecord;
 
 use super::RealmRef;
+use super::token::client_auth;
 use crate::app::App;
+use crate::clients::redirect_uri;
 use crate::oauth::Form;
 use crate::realms::RealmState;
 use crate::ui::error_page;
@@ -95,6 +98,10 @@ async fn run(app: &App, realm: &RealmState, params: &Form) -> Response {
             "only response_type=code is supported",
         );
     }
+    // RFC 6749 §4.1.2.1: a client not registered for the code grant may not ask for a code.
+    if let Err(e) = client_auth::require_grant(&client, "authorization_code") {
+        return redirect(e.code.as_str(), &e.description);
+    }
     if let Some(method) = params.get("code_challenge_method")
         && method != "S256"
     {
@@ -158,7 +165,7 @@ fn check_redirect_uri(client: &ClientRecord, requested: Option<&str>) -> Result<
             if client
                 .redirect_uris
                 .iter()
-                .any(|r| r == uri || loopback_match(r, uri)) =>
+                .any(|r| redirect_uri::matches(r, uri)) =>
         {
             Ok(uri.to_owned())
         }
@@ -166,28 +173,6 @@ fn check_redirect_uri(client: &ClientRecord, requested: Option<&str>) -> Result<
             "The redirect URI is not registered for this application.",
         )),
     }
-}
-/// `http://127.0.0.1:PORT/path` (or `[::1]`) matches the registered loopback URI on any port.
-fn loopback_match(registered: &str, requested: &str) -> bool {
-    let strip_port = |uri: &str| -> Option<String> {
-        for host in ["http://127.0.0.1", "http://[::1]"] {
-            if let Some(rest) = uri.strip_prefix(host) {
-                let rest = match rest.strip_prefix(':') {
-                    Some(with_port) => {
-                        let digits = with_port.chars().take_while(char::is_ascii_digit).count();
-                        if digits == 0 {
-                            return None;
-                        }
-                        &with_port[digits..]
-                    }
-                    None => rest,
-                };
-                return Some(format!("{host}{rest}"));
-            }
-        }
-        None
-    };
-    matches!((strip_port(registered), strip_port(requested)), (Some(a), Some(b)) if a == b)
 }
 
 /// An error at the client's redirect URI (RFC 6749 §4.1.2.1), with `iss` (RFC 9207).
@@ -214,38 +199,4 @@ fn error_redirect(
         axum::http::HeaderValue::from_static("no-store"),
     );
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::loopback_match;
-
-    #[test]
-    fn loopback_redirects_match_on_any_port_only() {
-        assert!(loopback_match(
-            "http://127.0.0.1/cb",
-            "http://127.0.0.1:53124/cb"
-        ));
-        assert!(loopback_match(
-            "http://127.0.0.1:8000/cb",
-            "http://127.0.0.1:9/cb"
-        ));
-        assert!(loopback_match("http://[::1]/cb", "http://[::1]:4000/cb"));
-        assert!(!loopback_match(
-            "http://127.0.0.1/cb",
-            "http://127.0.0.1:53124/cb2"
-        ));
-        assert!(!loopback_match(
-            "http://127.0.0.1/cb",
-            "http://127.0.0.1.evil.example/cb"
-        ));
-        assert!(!loopback_match(
-            "http://127.0.0.1/cb",
-            "http://127.0.0.1:/cb"
-        ));
-        assert!(!loopback_match(
-            "https://app.example/cb",
-            "https://app.example:444/cb"
-        ));
-    }
 }

@@ -1,5 +1,9 @@
-//! Creating things: realms with their first keys, clients with their secrets, users, admin
-//! tokens. Used by the CLI, by dev-mode bootstrap and by tests — the same rules everywhere.
+//! Creating and changing things: realms with their first keys, clients with their secrets,
+//! users, admin tokens, personal access tokens. Used by the CLI, by dev-mode bootstrap and by
+//! tests — the same rules everywhere.
+//!
+//! **Invariant:** every change to what the store holds goes through a [`Provisioner`]
+//! method; the binary never writes through the store itself.
 
 use std::sync::Arc;
 
@@ -9,6 +13,7 @@ use sigil_store::{
 };
 
 use crate::ServerError;
+use crate::clients::{RedirectUri, RedirectUriPolicy};
 use crate::clock::Clock;
 use crate::endpoints::token::client_auth;
 use crate::keys::generate::{self, KeyTimes};
@@ -17,7 +22,9 @@ use crate::realms::RealmState;
 use crate::realms::state::legacy_seal_context;
 use crate::seal::{CHECK_META_KEY, MasterKey};
 
+mod clients;
 mod keys;
+mod tokens;
 
 pub use keys::{KeyInfo, Retirement};
 
@@ -88,6 +95,7 @@ pub struct Provisioner {
     master: Arc<MasterKey>,
     clock: Arc<dyn Clock>,
     rng: Arc<dyn Rng>,
+    redirect_policy: RedirectUriPolicy,
 }
 
 impl Provisioner {
@@ -104,7 +112,15 @@ impl Provisioner {
             master,
             clock,
             rng,
+            redirect_policy: RedirectUriPolicy::default(),
         })
+    }
+
+    /// Which redirect URIs clients may register: [`RedirectUriPolicy::Production`] unless the
+    /// caller knows it is not in production.
+    pub fn with_redirect_policy(mut self, policy: RedirectUriPolicy) -> Self {
+        self.redirect_policy = policy;
+        self
     }
 
     /// The store.
@@ -296,7 +312,13 @@ impl Provisioner {
         spec: ClientSpec,
     ) -> Result<(ClientRecord, Option<String>), ServerError> {
         let realm_record = self.realm(realm).await?;
-        let client = validate_client(spec, &realm_record.settings, self.clock.now(), &*self.rng)?;
+        let client = validate_client(
+            spec,
+            &realm_record.settings,
+            self.redirect_policy,
+            self.clock.now(),
+            &*self.rng,
+        )?;
         let (client, secret) = if client.auth_method == "none" {
             (client, None)
         } else {
@@ -382,6 +404,7 @@ impl Provisioner {
 fn validate_client(
     spec: ClientSpec,
     settings: &RealmSettings,
+    redirect_policy: RedirectUriPolicy,
     now: i64,
     rng: &dyn Rng,
 ) -> Result<ClientRecord, ServerError> {
@@ -425,9 +448,12 @@ fn validate_client(
     if grant_types.iter().any(|g| g == "authorization_code") && spec.redirect_uris.is_empty() {
         return invalid("the authorization_code grant needs at least one --redirect-uri".into());
     }
-    for uri in &spec.redirect_uris {
-        validate_redirect_uri(uri)?;
-    }
+    // Stored normalised: what /authorize compares a request with, byte for byte.
+    let redirect_uris = spec
+        .redirect_uris
+        .iter()
+        .map(|uri| RedirectUri::parse(uri, redirect_policy).map(String::from))
+        .collect::<Result<Vec<_>, _>>()?;
     for scope in &spec.scopes {
         // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E
         if scope.is_empty()
@@ -463,7 +489,7 @@ fn validate_client(
         secret_hash: None,
         auth_method,
         grant_types,
-        redirect_uris: spec.redirect_uris,
+        redirect_uris,
         scopes: spec.scopes,
         audiences: spec
             .audiences
@@ -474,19 +500,4 @@ fn validate_client(
         signing_alg: spec.signing_alg.map(|a| a.as_str().to_owned()),
         created_at: now,
     })
-}
-
-/// RFC 6749 §3.1.2: an absolute URI without a fragment.
-fn validate_redirect_uri(uri: &str) -> Result<(), ServerError> {
-    let scheme_end = uri.find(':').unwrap_or(0);
-    let scheme_ok = scheme_end > 0
-        && uri[..scheme_end]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-    if !scheme_ok || uri.contains('#') || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ServerError::Invalid(format!(
-            "redirect URI {uri:?} must be absolute and have no fragment"
-        )));
-    }
-    Ok(())
 }

@@ -199,13 +199,11 @@ async fn a_deleted_clients_tokens_become_inactive() {
             .await["active"],
         true
     );
-    assert!(
-        server
-            .store
-            .delete_client(&RealmName::default_realm(), "svc")
-            .await
-            .unwrap()
-    );
+    server
+        .provisioner
+        .delete_client(&RealmName::default_realm(), "svc")
+        .await
+        .unwrap();
     server
         .eventually("the deleted client's token is inactive", || async {
             server

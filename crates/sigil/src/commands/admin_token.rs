@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -89,9 +88,11 @@ pub async fn run(
             emit(out, args.json, &value, &text)
         }
         AdminTokenCommand::Delete(args) => {
-            if !opened.store.delete_admin_token(&args.id).await? {
-                bail!("no admin token {}", args.id);
-            }
+            opened
+                .provisioner()
+                .await?
+                .delete_admin_token(&args.id)
+                .await?;
             emit(
                 out,
                 args.json,

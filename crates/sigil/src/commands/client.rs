@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde_json::json;
 use sigil_jose::Algorithm;
@@ -56,7 +55,8 @@ pub struct CreateArgs {
     /// Allowed grant type (repeatable): client_credentials, authorization_code, refresh_token.
     #[arg(long = "grant-type")]
     grant_types: Vec<String>,
-    /// Redirect URI, matched exactly (repeatable).
+    /// Redirect URI (repeatable): https, http to a loopback host, or a private-use scheme
+    /// such as com.example.app:/cb; stored normalised and matched exactly.
     #[arg(long = "redirect-uri")]
     redirect_uris: Vec<String>,
     /// Allowed scopes, space-separated or repeated.
@@ -83,6 +83,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let settings = store.resolve()?;
     let opened = context::open(&settings).await?;
+    let provisioner = opened.provisioner().await?;
     match command {
         ClientCommand::Create(args) => {
             let realm = realm_name(&args.realm.realm)?;
@@ -102,11 +103,7 @@ pub async fn run(
                 access_token_ttl_secs: args.access_token_ttl,
                 signing_alg: args.signing_alg,
             };
-            let (client, secret) = opened
-                .provisioner()
-                .await?
-                .create_client(&realm, spec)
-                .await?;
+            let (client, secret) = provisioner.create_client(&realm, spec).await?;
             let mut value = describe(&client);
             value["client_secret"] = json!(secret);
             let mut text = format!("created client {} in realm {realm}\n", client.client_id);
@@ -118,7 +115,7 @@ pub async fn run(
             emit(out, args.realm.json, &value, &text)
         }
         ClientCommand::List(args) => {
-            let clients = opened.store.list_clients(&realm_name(&args.realm)?).await?;
+            let clients = provisioner.list_clients(&realm_name(&args.realm)?).await?;
             let text: String = clients
                 .iter()
                 .map(|c| {
@@ -140,9 +137,7 @@ pub async fn run(
         }
         ClientCommand::Show(args) => {
             let realm = realm_name(&args.realm.realm)?;
-            let Some(client) = opened.store.get_client(&realm, &args.client_id).await? else {
-                bail!("no client {} in realm {realm}", args.client_id);
-            };
+            let client = provisioner.client(&realm, &args.client_id).await?;
             let value = describe(&client);
             let text = format!(
                 "client_id:    {}\nname:         {}\nauth method:  {}\ngrant types:  {}\nscopes:       {}\naudiences:    {}\nredirects:    {}\ncreated:      {}\n",
@@ -159,9 +154,7 @@ pub async fn run(
         }
         ClientCommand::Delete(args) => {
             let realm = realm_name(&args.realm.realm)?;
-            if !opened.store.delete_client(&realm, &args.client_id).await? {
-                bail!("no client {} in realm {realm}", args.client_id);
-            }
+            provisioner.delete_client(&realm, &args.client_id).await?;
             emit(
                 out,
                 args.realm.json,

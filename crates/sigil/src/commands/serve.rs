@@ -22,10 +22,6 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, env = "SIGIL_LOG_FORMAT")]
     log_format: Option<String>,
-    /// Production mode: refuse to start without an external master key and an https issuer;
-    /// no demo client.
-    #[arg(long, env = "SIGIL_PRODUCTION")]
-    production: bool,
     #[command(flatten)]
     keys: bootstrap::ConfiguredKeys,
 }
@@ -34,7 +30,7 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
     // `ready_ms` counts what an operator waits for: settings, store, keys, bootstrap.
     let started_at = Instant::now();
     let settings = store.resolve()?;
-    let production = args.production || settings.file.production.unwrap_or(false);
+    let production = settings.production;
     if production {
         bootstrap::check_production(&settings)?;
     }

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use sigil_jose::Algorithm;
-use sigil_server::tokens::{mint, pat};
+use sigil_server::tokens::mint;
 
 use super::{emit, parse_alg, realm_name, time};
 use crate::config::StoreArgs;
@@ -123,26 +123,15 @@ pub async fn run(
         }
         TokenCommand::Pat(PatCommand::Create(args)) => {
             let realm = realm_name(&args.realm)?;
-            let Some(user) = opened
-                .store
-                .get_user_by_username(&realm, &args.user)
-                .await?
-            else {
-                bail!("no user {} in realm {realm}", args.user);
-            };
-            let state = provisioner
-                .realm_state(&realm, &settings.base_url(None)?)
+            let (issued, user) = provisioner
+                .create_pat(
+                    &realm,
+                    &args.user,
+                    &args.name,
+                    args.ttl_days.saturating_mul(86_400),
+                    &settings.base_url(None)?,
+                )
                 .await?;
-            let issued = pat::create(
-                &*opened.store,
-                &state,
-                &user,
-                &args.name,
-                args.ttl_days.saturating_mul(86_400),
-                now,
-                provisioner.rng(),
-            )
-            .await?;
             let value = json!({ "token": issued.token, "id": issued.record.jti, "name": issued.record.name, "user": user.username, "expires_at": issued.record.expires_at });
             emit(
                 out,
@@ -159,16 +148,7 @@ pub async fn run(
         }
         TokenCommand::Pat(PatCommand::List(args)) => {
             let realm = realm_name(&args.realm)?;
-            let user_id = match &args.user {
-                Some(username) => {
-                    match opened.store.get_user_by_username(&realm, username).await? {
-                        Some(user) => Some(user.id),
-                        None => bail!("no user {username} in realm {realm}"),
-                    }
-                }
-                None => None,
-            };
-            let pats = opened.store.list_pats(&realm, user_id.as_deref()).await?;
+            let pats = provisioner.list_pats(&realm, args.user.as_deref()).await?;
             let text: String = pats
                 .iter()
                 .map(|p| {
@@ -191,12 +171,7 @@ pub async fn run(
         }
         TokenCommand::Pat(PatCommand::Revoke(args)) => {
             let realm = realm_name(&args.realm)?;
-            if !opened.store.revoke_pat(&realm, &args.id, now).await? {
-                bail!(
-                    "no active personal access token {} in realm {realm}",
-                    args.id
-                );
-            }
+            provisioner.revoke_pat(&realm, &args.id).await?;
             emit(
                 out,
                 args.json,
