@@ -61,7 +61,7 @@ fn dangerous_redirect_uris_are_refused_with_invalid_redirect_uri() {
 }
 
 #[test]
-fn private_use_schemes_and_loopback_http_are_accepted_and_stored_normalised() {
+fn private_use_schemes_and_loopback_http_are_accepted_and_stored_as_written() {
     let (_dir, data) = data_with_realm();
     for (uri, stored, extra) in [
         // A native app (RFC 8252 §7.1): a public client with a reverse-domain scheme.
@@ -83,7 +83,7 @@ fn private_use_schemes_and_loopback_http_are_accepted_and_stored_normalised() {
         ),
         (
             "HTTPS://App.Example:443/cb",
-            "https://app.example/cb",
+            "HTTPS://App.Example:443/cb",
             &[][..],
         ),
     ] {

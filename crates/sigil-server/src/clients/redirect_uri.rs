@@ -25,9 +25,10 @@ pub enum RedirectUriPolicy {
     Development,
 }
 
-/// A redirect URI that passed every rule, in its normalised form (the WHATWG URL
-/// serialisation: lowercase scheme and host, default port dropped, `/` for an empty path).
-/// This form is what is stored and what a request must present byte for byte.
+/// A redirect URI that passed every rule, kept exactly as registered: RFC 6749 §3.1.2.3 asks
+/// for simple string comparison, so what is stored is what the client wrote and what a request
+/// must present byte for byte. (The parsed form is used only to check the rules; storing it
+/// would make `https://app.example` registered fail against `https://app.example` requested.)
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RedirectUri(String);
 
@@ -141,10 +142,10 @@ impl RedirectUri {
             scheme if scheme.contains('.') => {}
             scheme => return Err(refuse(Reason::UnknownScheme(scheme.to_owned()))),
         }
-        Ok(Self(url.into()))
+        Ok(Self(uri.to_owned()))
     }
 
-    /// The normalised URI.
+    /// The URI as registered.
     pub fn as_str(&self) -> &str {
         &self.0
     }

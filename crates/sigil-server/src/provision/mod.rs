@@ -448,7 +448,7 @@ fn validate_client(
     if grant_types.iter().any(|g| g == "authorization_code") && spec.redirect_uris.is_empty() {
         return invalid("the authorization_code grant needs at least one --redirect-uri".into());
     }
-    // Stored normalised: what /authorize compares a request with, byte for byte.
+    // Stored as written: what /authorize compares a request with, byte for byte.
     let redirect_uris = spec
         .redirect_uris
         .iter()

@@ -56,7 +56,7 @@ pub struct CreateArgs {
     #[arg(long = "grant-type")]
     grant_types: Vec<String>,
     /// Redirect URI (repeatable): https, http to a loopback host, or a private-use scheme
-    /// such as com.example.app:/cb; stored normalised and matched exactly.
+    /// such as com.example.app:/cb; stored as written and matched exactly.
     #[arg(long = "redirect-uri")]
     redirect_uris: Vec<String>,
     /// Allowed scopes, space-separated or repeated.
