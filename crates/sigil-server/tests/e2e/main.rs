@@ -14,4 +14,6 @@ mod jwks;
 mod live_changes;
 mod operations;
 mod rotation;
+mod store_double;
+mod store_failures;
 mod support;

@@ -239,3 +239,69 @@ pub fn parts(token: &str) -> (Value, Value) {
     let decoded = sigil_jose::dangerous::decode_unverified(token).unwrap();
     (decoded.header, decoded.payload.unwrap())
 }
+
+impl TestServer {
+    /// Like [`Self::start_with`], but the server talks to the store through `wrap` (a test
+    /// double that counts calls or injects failures), which is returned too. The provisioner
+    /// and [`Self::store`] use the plain SQLite store, so setup is never affected.
+    pub async fn start_wrapped<W, F>(algs: &[Algorithm], wrap: F) -> (Self, Arc<W>)
+    where
+        W: Store + 'static,
+        F: FnOnce(Arc<dyn Store>) -> W,
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&dir.path().join("sigil.db"))
+                .await
+                .unwrap(),
+        );
+        let wrapped = Arc::new(wrap(store.clone()));
+        let master = Arc::new(MasterKey::from_bytes(&[42; 32]).unwrap());
+        let clock = Arc::new(ManualClock::new(START));
+        let dyn_clock: Arc<dyn Clock> = clock.clone();
+        let provisioner = Provisioner::new(store.clone(), master.clone(), dyn_clock.clone())
+            .await
+            .unwrap();
+        provisioner
+            .create_realm(&RealmName::default_realm(), algs, 2048)
+            .await
+            .unwrap();
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            issuer: None,
+            jwks_max_age_secs: 900,
+            refresh_interval: Duration::from_millis(100),
+            rotation_interval: Duration::from_millis(100),
+            ..ServerConfig::default()
+        };
+        let server_store: Arc<dyn Store> = wrapped.clone();
+        let server = Server::build(config, server_store, master, dyn_clock)
+            .await
+            .unwrap();
+        let base = server.issuer().to_owned();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let server = Self {
+            base,
+            http,
+            provisioner,
+            store,
+            clock,
+            shutdown: Some(tx),
+            task: Some(task),
+            _dir: dir,
+        };
+        (server, wrapped)
+    }
+}
