@@ -13,6 +13,7 @@ mod introspection;
 mod jwks;
 mod live_changes;
 mod operations;
+mod realm_refresh;
 mod rotation;
 mod store_double;
 mod store_failures;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use sigil_store::{
@@ -24,6 +24,9 @@ pub struct StoreDouble {
     /// a test that holds the write guard holds the ticks.
     tick_gate: tokio::sync::RwLock<()>,
     ticks_waiting: AtomicUsize,
+    /// Deletes each admin token right after it is found: a `sigil admin-token delete` racing
+    /// the request.
+    delete_found_admin_tokens: AtomicBool,
 }
 
 impl StoreDouble {
@@ -34,7 +37,13 @@ impl StoreDouble {
             get_realm_calls: AtomicUsize::new(0),
             tick_gate: tokio::sync::RwLock::new(()),
             ticks_waiting: AtomicUsize::new(0),
+            delete_found_admin_tokens: AtomicBool::new(false),
         }
+    }
+
+    /// From now on, every admin token is deleted as soon as it has been found.
+    pub fn delete_admin_tokens_once_found(&self) {
+        self.delete_found_admin_tokens.store(true, Ordering::SeqCst);
     }
 
     /// From now on, `method` fails with `error()`.
@@ -219,7 +228,13 @@ impl AdminStore for StoreDouble {
     }
     async fn find_admin_token(&self, token_hash: &[u8]) -> Result<Option<AdminTokenRecord>> {
         self.check("find_admin_token")?;
-        self.inner.find_admin_token(token_hash).await
+        let found = self.inner.find_admin_token(token_hash).await?;
+        if let Some(token) = &found
+            && self.delete_found_admin_tokens.load(Ordering::SeqCst)
+        {
+            self.inner.delete_admin_token(&token.id).await?;
+        }
+        Ok(found)
     }
     async fn list_admin_tokens(&self) -> Result<Vec<AdminTokenRecord>> {
         self.check("list_admin_tokens")?;

@@ -163,3 +163,29 @@ async fn a_realm_that_cannot_be_built_is_a_500_and_an_unreachable_one_a_503() {
     assert_eq!(status, 200);
     server.stop().await;
 }
+
+/// A real missing row, no injection: an admin token deleted between its lookup and the
+/// record of its use is refused (the store says `NotFound`; before, the use was recorded on
+/// nothing and the request went through).
+#[tokio::test]
+async fn an_admin_token_deleted_while_it_is_checked_is_refused() {
+    let (server, store) = TestServer::start_wrapped(&[], StoreDouble::new).await;
+    let (admin, _) = server
+        .provisioner
+        .create_admin_token("backend", None)
+        .await
+        .unwrap();
+    store.delete_admin_tokens_once_found();
+    let response = server
+        .http
+        .post(server.url("/admin/v1/realms/default/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"sub": "user-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_token");
+    server.stop().await;
+}
