@@ -169,6 +169,19 @@ mod tests {
         pool
     }
 
+    fn variant(e: &StoreError) -> &'static str {
+        match e {
+            StoreError::Conflict(_) => "Conflict",
+            StoreError::UnknownRealm(_) => "UnknownRealm",
+            StoreError::NotFound(_) => "NotFound",
+            StoreError::Constraint(_) => "Constraint",
+            StoreError::Query(_) => "Query",
+            StoreError::Unavailable(_) => "Unavailable",
+            StoreError::Corrupt(_) => "Corrupt",
+            StoreError::Config(_) => "Config",
+        }
+    }
+
     async fn run(pool: &SqlitePool, sql: &'static str) -> StoreError {
         match sqlx::raw_sql(sql).execute(pool).await {
             Ok(_) => panic!("{sql} succeeded"),
@@ -181,33 +194,34 @@ mod tests {
     #[tokio::test]
     async fn schema_and_statement_errors_are_not_outages() {
         let pool = memory().await;
-        let cases: [(&str, fn(&StoreError) -> bool); 8] = [
-            ("INSERT INTO parent (id) VALUES (1)", |e| {
-                matches!(e, StoreError::Conflict(_))
-            }),
-            ("INSERT INTO child (parent, size) VALUES (2, 1)", |e| {
-                matches!(e, StoreError::Constraint(_))
-            }),
-            ("INSERT INTO child (parent, size) VALUES (1, 0)", |e| {
-                matches!(e, StoreError::Constraint(_))
-            }),
-            ("INSERT INTO child (parent, size) VALUES (1, NULL)", |e| {
-                matches!(e, StoreError::Constraint(_))
-            }),
-            ("INSERT INTO child (parent, size) VALUES (1, 'big')", |e| {
-                matches!(e, StoreError::Constraint(_))
-            }),
-            ("INSERT INTO child (parent, size) VALUES (1, 13)", |e| {
-                matches!(e, StoreError::Constraint(_))
-            }),
-            ("SELECT * FROM nowhere", |e| {
-                matches!(e, StoreError::Query(_))
-            }),
-            ("SELEKT 1", |e| matches!(e, StoreError::Query(_))),
+        let cases = [
+            ("INSERT INTO parent (id) VALUES (1)", "Conflict"),
+            (
+                "INSERT INTO child (parent, size) VALUES (2, 1)",
+                "Constraint",
+            ), // foreign key
+            (
+                "INSERT INTO child (parent, size) VALUES (1, 0)",
+                "Constraint",
+            ), // check
+            (
+                "INSERT INTO child (parent, size) VALUES (1, NULL)",
+                "Constraint",
+            ), // not null
+            (
+                "INSERT INTO child (parent, size) VALUES (1, 'big')",
+                "Constraint",
+            ), // STRICT type
+            (
+                "INSERT INTO child (parent, size) VALUES (1, 13)",
+                "Constraint",
+            ), // trigger
+            ("SELECT * FROM nowhere", "Query"),
+            ("SELEKT 1", "Query"),
         ];
         for (sql, expected) in cases {
             let error = run(&pool, sql).await;
-            assert!(expected(&error), "{sql}: {error:?}");
+            assert_eq!(variant(&error), expected, "{sql}: {error:?}");
             assert!(!error.is_unavailable(), "{sql}");
         }
         let missing = sqlx::query("SELECT id FROM parent WHERE id = 99")

@@ -14,11 +14,14 @@ use sigil_store::{
     UserRecord, UserStore,
 };
 
+/// Makes the error an injected fault fails with (a fresh one per call).
+pub type MakeError = fn() -> StoreError;
+
 #[derive(Debug)]
 pub struct StoreDouble {
     inner: Arc<dyn Store>,
     /// Method name → the error it fails with, until healed.
-    faults: Mutex<HashMap<&'static str, fn() -> StoreError>>,
+    faults: Mutex<HashMap<&'static str, MakeError>>,
     get_realm_calls: AtomicUsize,
     /// `realm_versions` (the first query of every refresh tick) waits for a read guard;
     /// a test that holds the write guard holds the ticks.
@@ -47,7 +50,7 @@ impl StoreDouble {
     }
 
     /// From now on, `method` fails with `error()`.
-    pub fn fail(&self, method: &'static str, error: fn() -> StoreError) {
+    pub fn fail(&self, method: &'static str, error: MakeError) {
         self.faults.lock().unwrap().insert(method, error);
     }
 

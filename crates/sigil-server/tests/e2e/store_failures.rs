@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use sigil_store::{KeyRecord, RealmName, StoreError};
 
-use crate::store_double::StoreDouble;
+use crate::store_double::{MakeError, StoreDouble};
 use crate::support::{START, TestServer};
 
 /// What the injected errors say: it must never reach a client.
@@ -38,7 +38,7 @@ fn corrupt() -> StoreError {
 async fn the_token_endpoint_answers_503_only_for_an_unavailable_database() {
     let (server, store) = TestServer::start_wrapped(&[], StoreDouble::new).await;
     let (id, secret) = server.client("default", "svc").await;
-    let cases: [(fn() -> StoreError, u16, &str); 5] = [
+    let cases: [(MakeError, u16, &str); 5] = [
         (unavailable, 503, "temporarily_unavailable"),
         (constraint, 500, "server_error"),
         (not_found, 500, "server_error"),
@@ -76,7 +76,7 @@ async fn the_admin_api_answers_store_errors_with_fitting_statuses() {
         .await
         .unwrap();
     // `acme` has not been used yet, so minting in it looks it up in the store.
-    let cases: [(fn() -> StoreError, u16, &str); 7] = [
+    let cases: [(MakeError, u16, &str); 7] = [
         (unknown_realm, 404, "not_found"),
         (not_found, 404, "not_found"),
         (conflict, 409, "conflict"),
