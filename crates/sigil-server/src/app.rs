@@ -71,8 +71,8 @@ pub struct App {
     pub rng: Arc<dyn Rng>,
     /// Settings.
     pub config: ServerConfig,
-    /// Counters.
-    pub metrics: Metrics,
+    /// Counters (shared with the realm registry, which counts refresh failures).
+    pub metrics: Arc<Metrics>,
     /// `Cache-Control` of discovery and JWKS responses (from `jwks_max_age_secs`).
     pub cache_control: HeaderValue,
 }
@@ -103,11 +103,13 @@ impl Server {
             Some(issuer) => provision::validate_base_url(issuer)?,
             None => format!("http://{local}"),
         };
+        let metrics = Arc::new(Metrics::default());
         let realms = Arc::new(RealmRegistry::new(
             store.clone(),
             master,
             issuer.clone(),
             clock.clone(),
+            metrics.clone(),
         ));
         let app = Arc::new(App {
             store,
@@ -116,7 +118,7 @@ impl Server {
             rng,
             cache_control: crate::endpoints::public_cache_control(config.jwks_max_age_secs),
             config,
-            metrics: Metrics::default(),
+            metrics,
         });
         Ok(Self {
             listener,

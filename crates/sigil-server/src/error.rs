@@ -29,3 +29,11 @@ pub enum ServerError {
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
 }
+
+impl ServerError {
+    /// Whether the database is down or busy (so the same step may work later), as opposed to
+    /// a bug, bad data or bad input.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_unavailable())
+    }
+}

@@ -18,7 +18,8 @@ macro_rules! conformance_tests {
             concurrent_inserts_of_one_client_make_exactly_one, users_round_trip,
             revocations, revocation_feed, personal_access_tokens, admin_tokens, meta_first_value_wins,
             unknown_realm_is_reported, next_key_insertion_is_exclusive, retired_keys,
-            a_realm_and_its_first_keys_appear_together);
+            a_realm_and_its_first_keys_appear_together, schema_rules_are_constraint_errors,
+            missing_rows_are_not_found);
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
         $(
@@ -510,4 +511,68 @@ pub async fn unknown_realm_is_reported(store: &dyn Store) {
         Err(StoreError::UnknownRealm(_))
     ));
     store.ping().await.unwrap();
+}
+
+/// A write that breaks a rule of the schema is the caller's error, reported as
+/// [`StoreError::Constraint`] — never [`StoreError::Unavailable`], which would make a bug look
+/// like an outage and invite retries. Nothing of the refused write is kept.
+pub async fn schema_rules_are_constraint_errors(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    let mut signs_before_published = key("early", 100);
+    signs_before_published.activate_at = 99;
+    let result = store.insert_key(&r, &signs_before_published).await;
+    assert!(
+        matches!(result, Err(StoreError::Constraint(_))),
+        "{result:?}"
+    );
+    let mut unknown_origin = key("odd", 100);
+    unknown_origin.origin = "found-on-a-usb-stick".into();
+    let result = store.insert_key(&r, &unknown_origin).await;
+    assert!(
+        matches!(result, Err(StoreError::Constraint(_))),
+        "{result:?}"
+    );
+    assert!(store.list_keys(&r).await.unwrap().is_empty());
+    assert_eq!(
+        version(store, &r).await,
+        1,
+        "the version bump is rolled back too"
+    );
+
+    let expired_at_birth = PatRecord {
+        jti: "p".into(),
+        user_id: "u".into(),
+        name: "p token".into(),
+        created_at: 50,
+        expires_at: 50,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let result = store.insert_pat(&r, &expired_at_birth).await;
+    assert!(
+        matches!(result, Err(StoreError::Constraint(_))),
+        "{result:?}"
+    );
+    assert!(store.get_pat(&r, "p").await.unwrap().is_none());
+}
+
+/// Acting on one named record that is not there is [`StoreError::NotFound`].
+pub async fn missing_rows_are_not_found(store: &dyn Store) {
+    let result = store.touch_admin_token("ghost", 5).await;
+    assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
+    let t = AdminTokenRecord {
+        id: "a1".into(),
+        name: "ci".into(),
+        token_hash: vec![5; 32],
+        created_at: 1,
+        expires_at: None,
+        last_used_at: None,
+    };
+    store.insert_admin_token(&t).await.unwrap();
+    assert!(store.delete_admin_token("a1").await.unwrap());
+    let result = store.touch_admin_token("a1", 6).await;
+    assert!(
+        matches!(result, Err(StoreError::NotFound(_))),
+        "deleted since it was found: {result:?}"
+    );
 }

@@ -48,7 +48,9 @@ pub trait RealmStore: Send + Sync {
 pub trait KeyStore: Send + Sync {
     /// Every key of the realm, oldest first.
     async fn list_keys(&self, realm: &RealmName) -> Result<Vec<KeyRecord>>;
-    /// Adds a key and bumps the realm's version; [`StoreError::Conflict`] on a known kid.
+    /// Adds a key and bumps the realm's version; [`StoreError::Conflict`] on a known kid,
+    /// [`StoreError::Constraint`] for a key published after it activates or of an unknown
+    /// origin.
     async fn insert_key(&self, realm: &RealmName, key: &KeyRecord) -> Result<()>;
     /// Adds `key` as the next key of its algorithm unless one is already waiting to activate
     /// (a signing key of that algorithm with `activate_at > now`, not retired by then).
@@ -109,7 +111,8 @@ pub trait TokenStore: Send + Sync {
     /// Forgets revocations of tokens that have expired anyway; returns how many.
     async fn purge_expired_revocations(&self, now: i64) -> Result<u64>;
 
-    /// Records a newly issued personal access token.
+    /// Records a newly issued personal access token; [`StoreError::Constraint`] if it does
+    /// not expire after it was issued.
     async fn insert_pat(&self, realm: &RealmName, pat: &PatRecord) -> Result<()>;
     /// One personal access token by `jti`.
     async fn get_pat(&self, realm: &RealmName, jti: &str) -> Result<Option<PatRecord>>;
@@ -118,7 +121,8 @@ pub trait TokenStore: Send + Sync {
     /// Marks a PAT revoked at `now` and adds it to the revocation feed; `false` if unknown or
     /// already revoked.
     async fn revoke_pat(&self, realm: &RealmName, jti: &str, now: i64) -> Result<bool>;
-    /// Records a use of the PAT at `now`.
+    /// Records a use of the PAT at `now` (nothing if there is no such PAT: introspection
+    /// verified the token's signature, and its row matters only for listing).
     async fn touch_pat(&self, realm: &RealmName, jti: &str, now: i64) -> Result<()>;
 }
 
@@ -131,7 +135,8 @@ pub trait AdminStore: Send + Sync {
     async fn find_admin_token(&self, token_hash: &[u8]) -> Result<Option<AdminTokenRecord>>;
     /// Every admin token, oldest first.
     async fn list_admin_tokens(&self) -> Result<Vec<AdminTokenRecord>>;
-    /// Records a use of the admin token at `now`.
+    /// Records a use of the admin token at `now`; [`StoreError::NotFound`] if there is none
+    /// (it was deleted since it was found).
     async fn touch_admin_token(&self, id: &str, now: i64) -> Result<()>;
     /// Deletes an admin token; `false` if there was none.
     async fn delete_admin_token(&self, id: &str) -> Result<bool>;

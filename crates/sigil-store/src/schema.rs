@@ -13,8 +13,15 @@ pub(crate) struct Migration {
 }
 
 /// SQLite's steps.
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/sqlite/0001_initial.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "schema rules",
+        sql: include_str!("../migrations/sqlite/0002_schema_rules.sql"),
+    },
+];

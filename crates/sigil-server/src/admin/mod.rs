@@ -40,14 +40,38 @@ impl AdminError {
     }
 }
 
+/// What the store says, as the admin API's answer: the caller's mistakes are `4xx` with the
+/// store's message (the caller is a trusted operator), an outage is `503`, a bug is a logged
+/// `500` that tells nothing.
 impl From<sigil_store::StoreError> for AdminError {
     fn from(e: sigil_store::StoreError) -> Self {
-        tracing::error!(error = %e, "admin request failed in the store");
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the database is unavailable; retry later",
-        )
+        use sigil_store::StoreError as E;
+        match e {
+            E::UnknownRealm(_) | E::NotFound(_) => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            E::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            E::Constraint(_) => {
+                tracing::warn!(error = %e, "admin request refused by the store");
+                Self::invalid(e.to_string())
+            }
+            E::Unavailable(_) => {
+                tracing::error!(error = %e, "admin request failed: database unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is unavailable; retry later",
+                )
+            }
+            E::Query(_) | E::Corrupt(_) | E::Config(_) => {
+                tracing::error!(error = %e, "admin request failed in the store");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "the request could not be completed",
+                )
+            }
+        }
     }
 }
 
@@ -123,6 +147,10 @@ pub async fn authenticate(
     if record.expires_at.is_some_and(|at| at <= now) {
         return Err(unauthorized());
     }
-    app.store.touch_admin_token(&record.id, now).await?;
+    match app.store.touch_admin_token(&record.id, now).await {
+        // Deleted between the lookup and now: as good as never issued.
+        Err(sigil_store::StoreError::NotFound(_)) => return Err(unauthorized()),
+        other => other?,
+    }
     Ok(record)
 }

@@ -80,12 +80,22 @@ impl FromRequestParts<Arc<App>> for RealmRef {
         match found {
             Ok(Some(state)) => Ok(Self(state)),
             Ok(None) => Err(unknown_realm(name)),
-            Err(e) => {
+            Err(e) if e.is_unavailable() => {
                 tracing::error!(error = %e, realm = %name, "realm unavailable");
                 Err(json_error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "temporarily_unavailable",
                     "the service is temporarily unavailable; retry later",
+                ))
+            }
+            // The realm exists but cannot be built (a key that does not parse, a store bug):
+            // retrying will not help, and the detail is for the log only.
+            Err(e) => {
+                tracing::error!(error = %e, realm = %name, "realm cannot be loaded");
+                Err(json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "the server could not complete the request",
                 ))
             }
         }

@@ -129,15 +129,27 @@ impl OAuthError {
     }
 }
 
+/// A store failure on an OAuth endpoint: `503 temporarily_unavailable` only when the database
+/// is down or busy (RFC 6749 §5.2 via §4.1.2.1: "temporarily unable to handle the request");
+/// anything else the store says at this point is a bug — endpoints look records up and treat
+/// absence themselves — so a `500 server_error` whose detail is logged, never sent.
 impl From<sigil_store::StoreError> for OAuthError {
     fn from(e: sigil_store::StoreError) -> Self {
+        use sigil_store::StoreError as E;
         match e {
-            sigil_store::StoreError::Unavailable(_) => Self::new(
+            E::Unavailable(_) => Self::new(
                 ErrorCode::TemporarilyUnavailable,
                 "the service is temporarily unavailable; retry later",
             )
             .with_debug(e.to_string()),
-            other => Self::server_error(other.to_string()),
+            // Listed, not `_`: a new variant must be placed here on purpose.
+            E::Conflict(_)
+            | E::UnknownRealm(_)
+            | E::NotFound(_)
+            | E::Constraint(_)
+            | E::Query(_)
+            | E::Corrupt(_)
+            | E::Config(_) => Self::server_error(e.to_string()),
         }
     }
 }
@@ -201,6 +213,28 @@ fn sanitize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only an unavailable database is worth a retry; a store bug is a plain 500 whose detail
+    /// stays in the log.
+    #[test]
+    fn store_errors_map_to_their_status() {
+        use sigil_store::StoreError as E;
+        let unavailable = OAuthError::from(E::Unavailable("pool timed out".into()));
+        assert_eq!(unavailable.code, ErrorCode::TemporarilyUnavailable);
+        for bug in [
+            E::Constraint("FOREIGN KEY constraint failed".into()),
+            E::NotFound("client \"x\"".into()),
+            E::Query("no such table: clients".into()),
+            E::Corrupt("bad json".into()),
+        ] {
+            let detail = bug.to_string();
+            let error = OAuthError::from(bug);
+            assert_eq!(error.code, ErrorCode::ServerError);
+            assert_eq!(error.code.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            assert_eq!(error.debug.as_deref(), Some(detail.as_str()));
+            assert!(!error.description.contains(&detail));
+        }
+    }
 
     #[test]
     fn descriptions_stay_within_the_allowed_characters() {

@@ -1,5 +1,5 @@
 //! Prometheus metrics in the text exposition format: requests by route and status, request
-//! latency by route, tokens issued by grant and realm.
+//! latency by route, tokens issued by grant and realm, failed realm refreshes by realm.
 //!
 //! Kept per server instance (no process-global recorder), so several servers in one test
 //! process each count their own requests. Counting sits on every request's path, so it takes
@@ -31,6 +31,8 @@ pub struct Metrics {
     routes: RwLock<HashMap<Box<str>, Arc<Mutex<RouteStats>>>>,
     /// Grant → realm → count.
     tokens: Mutex<HashMap<String, HashMap<String, u64>>>,
+    /// Realm → failed attempts to bring it up to date (the registry's refresh, not requests).
+    realm_reload_failures: Mutex<HashMap<Box<str>, u64>>,
 }
 
 impl Metrics {
@@ -69,6 +71,20 @@ impl Metrics {
             Some(n) => *n += 1,
             None => {
                 realms.insert(realm.to_owned(), 1);
+            }
+        }
+    }
+
+    /// Counts a failed refresh of a loaded realm; allocates only for a realm's first failure.
+    pub fn realm_reload_failed(&self, realm: &str) {
+        let mut failures = self
+            .realm_reload_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match failures.get_mut(realm) {
+            Some(n) => *n += 1,
+            None => {
+                failures.insert(realm.into(), 1);
             }
         }
     }
@@ -145,6 +161,25 @@ impl Metrics {
                 );
             }
         }
+        out.push_str(
+            "# HELP sigil_realm_reload_failures_total Failed refreshes of a loaded realm, which kept serving its last good state.\n",
+        );
+        out.push_str("# TYPE sigil_realm_reload_failures_total counter\n");
+        let mut failures: Vec<(Box<str>, u64)> = self
+            .realm_reload_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(realm, n)| (realm.clone(), *n))
+            .collect();
+        failures.sort();
+        for (realm, n) in failures {
+            let _ = writeln!(
+                out,
+                "sigil_realm_reload_failures_total{{realm=\"{}\"}} {n}",
+                label(&realm)
+            );
+        }
         out
     }
 }
@@ -168,7 +203,10 @@ mod tests {
         m.request("/token", 200, Duration::from_millis(3));
         m.request("/token", 401, Duration::from_millis(30));
         m.token_issued("client_credentials", "default");
+        m.realm_reload_failed("acme");
+        m.realm_reload_failed("acme");
         let text = m.render();
+        assert!(text.contains("sigil_realm_reload_failures_total{realm=\"acme\"} 2"));
         assert!(text.contains("sigil_http_requests_total{route=\"/token\",status=\"200\"} 2"));
         assert!(text.contains("sigil_http_requests_total{route=\"/token\",status=\"401\"} 1"));
         assert!(text.contains(

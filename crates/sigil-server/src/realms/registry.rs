@@ -6,16 +6,24 @@
 //! keys change state — so what the CLI changes reaches a running server within one refresh
 //! interval, without a restart. Revocations made elsewhere arrive the same way, from the
 //! store's revocation feed (see [`super::revocations`]).
+//!
+//! Each realm is brought up to date on its own: one that fails to reload (a key row that does
+//! not parse, say) keeps serving its last good state, is logged and counted in `/metrics`,
+//! and is tried again at the next tick — the other realms, their revocations included, are
+//! not held up by it. Names that are no realm are kept from the store by the
+//! [`Directory`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use sigil_store::{RealmName, Store};
 
 use super::RealmState;
+use super::directory::Directory;
 use crate::ServerError;
 use crate::clock::Clock;
+use crate::ops::metrics::Metrics;
 use crate::seal::MasterKey;
 
 /// Every realm this server has loaded.
@@ -26,17 +34,24 @@ pub struct RealmRegistry {
     base_url: String,
     clock: Arc<dyn Clock>,
     loaded: RwLock<HashMap<RealmName, Arc<RealmState>>>,
+    /// Which names not loaded are worth a store lookup.
+    directory: Directory,
+    /// Realms whose last refresh failed, with the stored version that failed: a realm that
+    /// stays broken is logged once per version, not once per tick.
+    failing: Mutex<HashMap<RealmName, i64>>,
+    metrics: Arc<Metrics>,
     /// `default`, made once: most requests address it.
     default_name: RealmName,
 }
 
 impl RealmRegistry {
-    /// An empty registry.
+    /// An empty registry; refresh failures are counted in `metrics`.
     pub fn new(
         store: Arc<dyn Store>,
         master: Arc<MasterKey>,
         base_url: String,
         clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             store,
@@ -44,6 +59,9 @@ impl RealmRegistry {
             base_url,
             clock,
             loaded: RwLock::default(),
+            directory: Directory::default(),
+            failing: Mutex::default(),
+            metrics,
             default_name: RealmName::default_realm(),
         }
     }
@@ -63,12 +81,17 @@ impl RealmRegistry {
         &self.base_url
     }
 
-    /// The realm, loading it on first use; `None` if it does not exist.
+    /// The realm, loading it on first use; `None` if it does not exist (or, for a name the
+    /// store did not list at the last tick, if this tick's lookups of new names are spent).
     pub async fn get(&self, name: &RealmName) -> Result<Option<Arc<RealmState>>, ServerError> {
         if let Some(state) = self.cached(name) {
             return Ok(Some(state));
         }
+        if !self.directory.worth_lookup(name) {
+            return Ok(None);
+        }
         let Some(realm) = self.store.get_realm(name).await? else {
+            self.directory.found_absent(name);
             return Ok(None);
         };
         let state = Arc::new(
@@ -96,37 +119,65 @@ impl RealmRegistry {
     }
 
     /// Brings loaded realms up to date: rebuilds those whose version changed or whose keys
-    /// changed state, forgets deleted ones, and reads new revocations of the others.
+    /// changed state, forgets deleted ones, and reads new revocations of the others. Fails
+    /// only if the store cannot list the realms; a realm that cannot be brought up to date
+    /// keeps its state and is retried at the next call.
     pub async fn refresh(&self) -> Result<(), ServerError> {
         let now = self.clock.now();
         let stored: HashMap<RealmName, i64> =
             self.store.realm_versions().await?.into_iter().collect();
+        self.directory.tick(&stored);
         let loaded: Vec<Arc<RealmState>> = self
             .loaded
             .read()
             .map(|l| l.values().cloned().collect())
             .unwrap_or_default();
         for state in loaded {
-            match stored.get(&state.name) {
-                None => {
-                    if let Ok(mut l) = self.loaded.write() {
-                        l.remove(&state.name);
-                    }
+            let Some(&version) = stored.get(&state.name) else {
+                if let Ok(mut l) = self.loaded.write() {
+                    l.remove(&state.name);
                 }
-                Some(&version) => {
-                    let keys_due = state.keys.next_transition().is_some_and(|t| t <= now);
-                    if version != state.version || keys_due {
-                        self.reload(&state).await?;
-                    } else {
-                        state
-                            .revocations
-                            .catch_up(&*self.store, &state.name, now)
-                            .await?;
-                    }
-                }
+                continue;
+            };
+            let keys_due = state.keys.next_transition().is_some_and(|t| t <= now);
+            let refreshed = if version != state.version || keys_due {
+                self.reload(&state).await
+            } else {
+                let revocations = state.revocations.catch_up(&*self.store, &state.name, now);
+                revocations.await.map_err(ServerError::from)
+            };
+            match refreshed {
+                Ok(()) => self.recovered(&state.name),
+                Err(e) => self.refresh_failed(&state.name, version, &e),
             }
         }
         Ok(())
+    }
+
+    /// Counts and logs a realm that could not be brought up to date; it serves its last good
+    /// state meanwhile. (Its revocations are read before its keys, so a realm whose keys
+    /// broke still follows the revocation feed.)
+    fn refresh_failed(&self, name: &RealmName, version: i64, error: &ServerError) {
+        self.metrics.realm_reload_failed(name.as_str());
+        let first = self
+            .failing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.clone(), version)
+            != Some(version);
+        if first {
+            tracing::warn!(realm = %name, version, error = %error,
+                "realm reload failed; serving its last good state, retrying every refresh");
+        } else {
+            tracing::debug!(realm = %name, version, error = %error, "realm reload failed again");
+        }
+    }
+
+    fn recovered(&self, name: &RealmName) {
+        let mut failing = self.failing.lock().unwrap_or_else(PoisonError::into_inner);
+        if failing.remove(name).is_some() {
+            tracing::info!(realm = %name, "realm refreshed again after failures");
+        }
     }
 
     async fn reload(&self, previous: &RealmState) -> Result<(), ServerError> {

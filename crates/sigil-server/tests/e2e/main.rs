@@ -16,5 +16,8 @@ mod jwks;
 mod live_changes;
 mod operations;
 mod randomness;
+mod realm_refresh;
 mod rotation;
+mod store_double;
+mod store_failures;
 mod support;

@@ -33,6 +33,14 @@ impl TestServer {
     /// A server whose default realm has an RS256 key (RSA-2048, for speed) and whatever
     /// `algs` add.
     pub async fn start_with(algs: &[Algorithm]) -> Self {
+        Self::start_serving_through(algs, |store| store).await
+    }
+
+    /// The server's store is `serve_through(the SQLite store)`; everything else uses SQLite.
+    async fn start_serving_through(
+        algs: &[Algorithm],
+        serve_through: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = Arc::new(
             SqliteStore::open(&dir.path().join("sigil.db"))
@@ -64,9 +72,15 @@ impl TestServer {
             rotation_interval: Duration::from_millis(100),
             ..ServerConfig::default()
         };
-        let server = Server::build(config, store.clone(), master, dyn_clock, dyn_rng)
-            .await
-            .unwrap();
+        let server = Server::build(
+            config,
+            serve_through(store.clone()),
+            master,
+            dyn_clock,
+            dyn_rng,
+        )
+        .await
+        .unwrap();
         let base = server.issuer().to_owned();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -264,4 +278,24 @@ pub async fn verify_with_jsonwebtoken(
 pub fn parts(token: &str) -> (Value, Value) {
     let decoded = sigil_jose::dangerous::decode_unverified(token).unwrap();
     (decoded.header, decoded.payload.unwrap())
+}
+
+impl TestServer {
+    /// Like [`Self::start_with`], but the server talks to the store through `wrap` (a test
+    /// double that counts calls or injects failures), which is returned too. The provisioner
+    /// and [`Self::store`] use the plain SQLite store, so setup is never affected.
+    pub async fn start_wrapped<W, F>(algs: &[Algorithm], wrap: F) -> (Self, Arc<W>)
+    where
+        W: Store + 'static,
+        F: FnOnce(Arc<dyn Store>) -> W,
+    {
+        let mut double = None;
+        let server = Self::start_serving_through(algs, |store| {
+            let wrapped = Arc::new(wrap(store));
+            double = Some(wrapped.clone());
+            wrapped
+        })
+        .await;
+        (server, double.unwrap())
+    }
 }

@@ -3,7 +3,7 @@ use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
 use super::SqliteStore;
-use crate::{AdminStore, AdminTokenRecord, Result};
+use crate::{AdminStore, AdminTokenRecord, Result, StoreError};
 
 fn admin_token(row: &SqliteRow) -> Result<AdminTokenRecord> {
     Ok(AdminTokenRecord {
@@ -56,11 +56,14 @@ impl AdminStore for SqliteStore {
     }
 
     async fn touch_admin_token(&self, id: &str, now: i64) -> Result<()> {
-        sqlx::query("UPDATE admin_tokens SET last_used_at = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE admin_tokens SET last_used_at = ? WHERE id = ?")
             .bind(now)
             .bind(id)
             .execute(&self.pool)
             .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("admin token {id:?}")));
+        }
         Ok(())
     }
 
