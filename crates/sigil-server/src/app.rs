@@ -18,6 +18,7 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
+use crate::connections::ConnectionLimits;
 use crate::endpoints::{authorize, discovery, introspect, json_error, jwks, revoke, token};
 use crate::ops::health;
 use crate::ops::metrics::Metrics;
@@ -43,6 +44,8 @@ pub struct ServerConfig {
     pub rotation_interval: Duration,
     /// When starting began (before the store was opened), for the `ready_ms` log field.
     pub started_at: Instant,
+    /// How many connections, and how long each may take to speak.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +57,7 @@ impl Default for ServerConfig {
             refresh_interval: Duration::from_secs(1),
             rotation_interval: Duration::from_secs(60),
             started_at: Instant::now(),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -171,9 +175,9 @@ impl Server {
             "sigil is serving"
         );
         let router = router(self.app.clone());
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served =
+            crate::connections::serve(self.listener, router, self.app.config.connections, shutdown)
+                .await;
         refresher.abort();
         janitor.abort();
         rotator.abort();

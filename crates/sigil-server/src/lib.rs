@@ -8,6 +8,7 @@ pub mod admin;
 pub mod app;
 pub mod clients;
 pub mod clock;
+pub mod connections;
 pub mod endpoints;
 mod error;
 pub mod keys;

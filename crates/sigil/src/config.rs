@@ -49,6 +49,9 @@ pub struct FileConfig {
     pub jwks_max_age: Option<u64>,
     pub log_format: Option<String>,
     pub production: Option<bool>,
+    pub max_connections: Option<usize>,
+    pub header_read_timeout: Option<u64>,
+    pub idle_timeout: Option<u64>,
 }
 
 impl FileConfig {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use sigil_store::AdminTokenRecord;
 
 use crate::app::App;
-use crate::endpoints::no_store;
+use crate::endpoints::{RepeatedAuthorization, no_store};
 use crate::random;
 
 /// Prefix of admin tokens, so secret scanners can recognise them.
@@ -127,8 +127,8 @@ pub async fn authenticate(
             "a valid admin bearer token is required",
         )
     };
-    let token = headers
-        .get(header::AUTHORIZATION)
+    let token = crate::endpoints::authorization(headers)
+        .map_err(|_| AdminError::invalid(RepeatedAuthorization::DESCRIPTION))?
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             v.strip_prefix("Bearer ")

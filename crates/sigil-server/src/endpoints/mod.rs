@@ -44,6 +44,27 @@ pub fn public_json(headers: &mut HeaderMap, cache_control: &HeaderValue) {
     );
 }
 
+/// A request with more than one `Authorization` header: which credential did it mean?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepeatedAuthorization;
+
+impl RepeatedAuthorization {
+    /// The public description of the refusal.
+    pub const DESCRIPTION: &'static str = "the request has more than one Authorization header";
+}
+
+/// The request's one `Authorization` header, if any. RFC 9110 §11.6.2 defines it as a single
+/// credential, not a list: a second one is refused rather than ignored, since a server that
+/// reads the first while a proxy or library reads the last authenticates someone else.
+pub fn authorization(headers: &HeaderMap) -> Result<Option<&HeaderValue>, RepeatedAuthorization> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(RepeatedAuthorization);
+    }
+    Ok(first)
+}
+
 /// A JSON error for requests that never reach an OAuth handler (unknown realm, outage).
 pub fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
     let body = serde_json::json!({ "error": error, "error_description": description });

@@ -318,3 +318,53 @@ async fn the_authorization_endpoint_never_redirects_to_an_unvalidated_uri() {
     );
     server.stop().await;
 }
+
+/// Two `Authorization` headers are refused, not resolved by reading the first: a proxy or
+/// library that reads the last would authenticate someone else.
+#[tokio::test]
+async fn two_authorization_headers_are_refused() {
+    use base64::Engine as _;
+    let server = TestServer::start().await;
+    let (id, secret) = server.client("default", "svc").await;
+    let (_, other_secret) = server.client("default", "other").await;
+    let basic = |id: &str, secret: &str| {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+        format!("Basic {encoded}")
+    };
+    for (path, form) in [
+        ("/token", vec![("grant_type", "client_credentials")]),
+        ("/introspect", vec![("token", "x")]),
+        ("/revoke", vec![("token", "x")]),
+    ] {
+        let response = server
+            .http
+            .post(server.url(path))
+            .header("authorization", basic(&id, &secret))
+            .header("authorization", basic("other", &other_secret))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{path}");
+    }
+    let (admin, _) = server
+        .provisioner
+        .create_admin_token("backend", None)
+        .await
+        .unwrap();
+    let response = server
+        .http
+        .post(server.url("/admin/v1/realms/default/tokens"))
+        .header("authorization", format!("Bearer {admin}"))
+        .header("authorization", "Bearer sigil_admin_forged")
+        .json(&serde_json::json!({"sub": "u1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    server.stop().await;
+}

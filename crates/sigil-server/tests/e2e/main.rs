@@ -8,6 +8,7 @@ mod admin_mint;
 mod bad_input;
 mod client_credentials;
 mod client_policy;
+mod connections;
 mod discovery;
 mod first_party_verifier;
 mod introspection;

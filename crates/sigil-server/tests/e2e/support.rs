@@ -33,13 +33,19 @@ impl TestServer {
     /// A server whose default realm has an RS256 key (RSA-2048, for speed) and whatever
     /// `algs` add.
     pub async fn start_with(algs: &[Algorithm]) -> Self {
-        Self::start_serving_through(algs, |store| store).await
+        Self::start_serving_through(algs, |store| store, |_| {}).await
+    }
+
+    /// A server with the default realm, whose settings `configure` adjusts first.
+    pub async fn start_configured(configure: impl FnOnce(&mut ServerConfig)) -> Self {
+        Self::start_serving_through(&[], |store| store, configure).await
     }
 
     /// The server's store is `serve_through(the SQLite store)`; everything else uses SQLite.
     async fn start_serving_through(
         algs: &[Algorithm],
         serve_through: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+        configure: impl FnOnce(&mut ServerConfig),
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = Arc::new(
@@ -64,7 +70,7 @@ impl TestServer {
             .create_realm(&RealmName::default_realm(), algs, 2048)
             .await
             .unwrap();
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             issuer: None,
             jwks_max_age_secs: 900,
@@ -72,6 +78,7 @@ impl TestServer {
             rotation_interval: Duration::from_millis(100),
             ..ServerConfig::default()
         };
+        configure(&mut config);
         let server = Server::build(
             config,
             serve_through(store.clone()),
@@ -290,11 +297,15 @@ impl TestServer {
         F: FnOnce(Arc<dyn Store>) -> W,
     {
         let mut double = None;
-        let server = Self::start_serving_through(algs, |store| {
-            let wrapped = Arc::new(wrap(store));
-            double = Some(wrapped.clone());
-            wrapped
-        })
+        let server = Self::start_serving_through(
+            algs,
+            |store| {
+                let wrapped = Arc::new(wrap(store));
+                double = Some(wrapped.clone());
+                wrapped
+            },
+            |_| {},
+        )
         .await;
         (server, double.unwrap())
     }

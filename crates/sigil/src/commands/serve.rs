@@ -5,10 +5,12 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use anyhow::bail;
 use clap::Args;
+use sigil_server::connections::ConnectionLimits;
 use sigil_server::{Server, ServerConfig};
 
-use crate::config::{DEFAULT_LISTEN, StoreArgs, listen_addr};
+use crate::config::{DEFAULT_LISTEN, FileConfig, StoreArgs, listen_addr};
 use crate::{bootstrap, context, logging};
 
 #[derive(Debug, Args)]
@@ -22,6 +24,15 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, env = "SIGIL_LOG_FORMAT")]
     log_format: Option<String>,
+    /// Connections served at once; more wait to be accepted [default: 1024].
+    #[arg(long, env = "SIGIL_MAX_CONNECTIONS", value_name = "N")]
+    max_connections: Option<usize>,
+    /// Seconds a request head may take to arrive complete [default: 10].
+    #[arg(long, env = "SIGIL_HEADER_READ_TIMEOUT", value_name = "SECONDS")]
+    header_read_timeout: Option<u64>,
+    /// Seconds a connection may stay silent before it is closed [default: 5].
+    #[arg(long, env = "SIGIL_IDLE_TIMEOUT", value_name = "SECONDS")]
+    idle_timeout: Option<u64>,
     #[command(flatten)]
     keys: bootstrap::ConfiguredKeys,
 }
@@ -54,6 +65,7 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
         refresh_interval: Duration::from_secs(1),
         rotation_interval: Duration::from_secs(60),
         started_at,
+        connections: connection_limits(&args, &settings.file)?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -91,5 +103,37 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + S
             _ = terminate.recv() => {}
         }
         tracing::info!("shutting down: finishing in-flight requests");
+    })
+}
+
+/// Flags over the file over [`ConnectionLimits::default`]; zero is refused (it would serve
+/// nothing, or close every connection at once).
+fn connection_limits(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<ConnectionLimits> {
+    let defaults = ConnectionLimits::default();
+    let seconds =
+        |flag: Option<u64>, file: Option<u64>, name: &str, default: Duration| match flag.or(file) {
+            Some(0) => bail!("--{name} must be at least 1 second"),
+            Some(secs) => Ok(Duration::from_secs(secs)),
+            None => Ok(default),
+        };
+    let max_connections = match args.max_connections.or(file.max_connections) {
+        Some(0) => bail!("--max-connections must be at least 1"),
+        Some(n) => n,
+        None => defaults.max_connections,
+    };
+    Ok(ConnectionLimits {
+        max_connections,
+        header_read_timeout: seconds(
+            args.header_read_timeout,
+            file.header_read_timeout,
+            "header-read-timeout",
+            defaults.header_read_timeout,
+        )?,
+        idle_timeout: seconds(
+            args.idle_timeout,
+            file.idle_timeout,
+            "idle-timeout",
+            defaults.idle_timeout,
+        )?,
     })
 }

@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use base64::Engine as _;
 use sigil_store::ClientRecord;
 
 use crate::app::App;
+use crate::endpoints::RepeatedAuthorization;
 use crate::oauth::{ErrorCode, Form, OAuthError};
 use crate::realms::RealmState;
 
@@ -91,8 +92,8 @@ pub fn secret_matches(secret: &str, expected: &[u8]) -> bool {
 }
 
 fn presented(headers: &HeaderMap, form: &Form) -> Result<Presented, OAuthError> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
+    let basic = crate::endpoints::authorization(headers)
+        .map_err(|_| OAuthError::invalid_request(RepeatedAuthorization::DESCRIPTION))?
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             v.strip_prefix("Basic ")
