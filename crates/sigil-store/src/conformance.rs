@@ -78,6 +78,13 @@ fn client(id: &str) -> ClientRecord {
         access_token_ttl_secs: Some(300),
         signing_alg: Some("ES256".into()),
         created_at: 2_000,
+        settings: ClientSettings {
+            post_logout_redirect_uris: vec!["https://app.example/bye".into()],
+            id_token_signed_response_alg: Some("ES256".into()),
+            logo_uri: Some("https://app.example/logo.png".into()),
+            first_party: true,
+            ..ClientSettings::default()
+        },
     }
 }
 

@@ -98,6 +98,27 @@ pub struct RealmSettings {
     pub legacy_hs256_sealed: Option<String>,
     /// How long a generated key signs before its successor takes over, in seconds.
     pub rotation_period_secs: u64,
+    /// Lifetime of an authorization code (RFC 6749 §4.1.2: short; 60 s).
+    pub code_ttl_secs: u64,
+    /// Lifetime of an ID token.
+    pub id_token_ttl_secs: u64,
+    /// ID-token algorithm of clients that registered none (seed 001 uses ES256).
+    pub id_token_signing_alg: Option<String>,
+    /// A refresh token unused this long expires (idle lifetime).
+    pub refresh_idle_ttl_secs: u64,
+    /// No refresh token of a grant outlives this, used or not (absolute lifetime).
+    pub refresh_absolute_ttl_secs: u64,
+    /// A rotated refresh token presented again within this many seconds gets the same
+    /// successor (a concurrent duplicate), not a revocation.
+    pub refresh_grace_secs: u64,
+    /// How long a login session lasts.
+    pub session_ttl_secs: u64,
+    /// PKCE for every client, confidential ones too.
+    pub require_pkce: bool,
+    /// Failed logins per account or client address within the window before logins back off.
+    pub login_failures_allowed: u32,
+    /// The window those failures are counted in, in seconds.
+    pub login_failure_window_secs: u64,
 }
 
 impl Default for RealmSettings {
@@ -110,6 +131,16 @@ impl Default for RealmSettings {
             minted_token_max_ttl_secs: 24 * 3600,
             legacy_hs256_sealed: None,
             rotation_period_secs: 30 * 24 * 3600,
+            code_ttl_secs: 60,
+            id_token_ttl_secs: 3600,
+            id_token_signing_alg: None,
+            refresh_idle_ttl_secs: 7 * 24 * 3600,
+            refresh_absolute_ttl_secs: 30 * 24 * 3600,
+            refresh_grace_secs: 5,
+            session_ttl_secs: 10 * 3600,
+            require_pkce: false,
+            login_failures_allowed: 5,
+            login_failure_window_secs: 15 * 60,
         }
     }
 }
@@ -163,6 +194,36 @@ pub struct ClientRecord {
     pub signing_alg: Option<String>,
     /// Creation time.
     pub created_at: i64,
+    /// The OpenID Connect registration metadata and per-client policies; stored as one JSON
+    /// document so that new members need no schema change.
+    pub settings: ClientSettings,
+}
+
+/// A client's OpenID Connect metadata (OIDC Dynamic Client Registration 1.0 §2) and the
+/// policies Sigil adds. Missing members take their defaults; unknown ones are refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientSettings {
+    /// `post_logout_redirect_uris` (RP-Initiated Logout 1.0 §3.1), matched exactly.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// `id_token_signed_response_alg`; the realm's default when absent.
+    pub id_token_signed_response_alg: Option<String>,
+    /// `userinfo_signed_response_alg`; userinfo is plain JSON when absent (OIDC Core §5.3.2).
+    pub userinfo_signed_response_alg: Option<String>,
+    /// `logo_uri`, shown on the login and consent pages.
+    pub logo_uri: Option<String>,
+    /// `policy_uri`, linked from the consent page.
+    pub policy_uri: Option<String>,
+    /// `tos_uri`, linked from the consent page.
+    pub tos_uri: Option<String>,
+    /// `client_uri`, the client's home page.
+    pub client_uri: Option<String>,
+    /// A first-party client: its users are not asked for consent.
+    pub first_party: bool,
+    /// PKCE is required even though the client is confidential (always for public clients).
+    pub require_pkce: bool,
+    /// Issue a refresh token (when the client has the grant) even without `offline_access`.
+    pub refresh_without_offline_access: bool,
 }
 
 /// A user (minimal until login arrives).

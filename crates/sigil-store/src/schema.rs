@@ -24,4 +24,9 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "schema rules",
         sql: include_str!("../migrations/sqlite/0002_schema_rules.sql"),
     },
+    Migration {
+        version: 5,
+        name: "client settings",
+        sql: include_str!("../migrations/sqlite/0005_client_settings.sql"),
+    },
 ];

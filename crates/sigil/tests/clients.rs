@@ -204,3 +204,61 @@ fn changes_go_through_provisioning_and_refusals_are_one_line() {
     json(&data, &["admin-token", "delete", admin_id]);
     assert_eq!(json(&data, &["admin-token", "list"]), serde_json::json!([]));
 }
+
+#[test]
+fn openid_connect_metadata_is_registered_and_checked() {
+    let (_dir, data) = data_with_realm();
+    let created = create_with_redirect(
+        &data,
+        "https://app.example/cb",
+        &[
+            "--client-id",
+            "web",
+            "--post-logout-redirect-uri",
+            "https://app.example/bye",
+            "--logo-uri",
+            "https://app.example/logo.png",
+            "--policy-uri",
+            "https://app.example/policy",
+            "--first-party",
+            "--require-pkce",
+        ],
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let shown = json(&data, &["client", "show", "web", "--realm", "acme"]);
+    let settings = &shown["settings"];
+    assert_eq!(
+        settings["post_logout_redirect_uris"],
+        serde_json::json!(["https://app.example/bye"])
+    );
+    assert_eq!(settings["logo_uri"], "https://app.example/logo.png");
+    assert_eq!(settings["first_party"], true);
+    assert_eq!(settings["require_pkce"], true);
+    assert_eq!(settings["refresh_without_offline_access"], false);
+
+    for (extra, needle) in [
+        (
+            &["--post-logout-redirect-uri", "javascript:alert(1)"][..],
+            "invalid_redirect_uri",
+        ),
+        (
+            &["--id-token-alg", "none"][..],
+            "id_token_signed_response_alg",
+        ),
+        (&["--userinfo-alg", "ES256"][..], "no ES256 key"),
+        (
+            &["--logo-uri", "http://app.example/logo.png"][..],
+            "logo_uri",
+        ),
+    ] {
+        let stderr = refusal(
+            &create_with_redirect(&data, "https://app.example/cb", extra),
+            &format!("{extra:?}"),
+        );
+        assert!(stderr.contains(needle), "{extra:?}: {stderr}");
+    }
+}

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use sigil_jose::Algorithm;
 use sigil_store::{
-    AdminTokenRecord, ClientRecord, Realm, RealmName, RealmSettings, Store, StoreError, UserRecord,
+    AdminTokenRecord, ClientRecord, ClientSettings, Realm, RealmName, RealmSettings, Store,
+    StoreError, UserRecord,
 };
 
 use crate::ServerError;
@@ -22,6 +23,7 @@ use crate::realms::RealmState;
 use crate::realms::state::legacy_seal_context;
 use crate::seal::{CHECK_META_KEY, MasterKey};
 
+mod client_settings;
 mod clients;
 mod keys;
 mod tokens;
@@ -83,6 +85,8 @@ pub struct ClientSpec {
     pub access_token_ttl_secs: Option<u64>,
     /// Access-token algorithm.
     pub signing_alg: Option<Algorithm>,
+    /// OpenID Connect metadata and per-client policies.
+    pub settings: ClientSettings,
 }
 
 /// Grant types a client may be registered for.
@@ -499,5 +503,6 @@ fn validate_client(
         access_token_ttl_secs: spec.access_token_ttl_secs,
         signing_alg: spec.signing_alg.map(|a| a.as_str().to_owned()),
         created_at: now,
+        settings: client_settings::validate(spec.settings, settings, redirect_policy)?,
     })
 }

@@ -127,6 +127,7 @@ async fn an_unknown_stored_signing_alg_is_a_server_error_not_an_rs256_token() {
         access_token_ttl_secs: None,
         signing_alg: Some("XS999".into()),
         created_at: START,
+        settings: Default::default(),
     };
     server
         .store

@@ -6,7 +6,7 @@ use super::{SqliteStore, bump_realm_version, json_list, parse_list, to_i64, to_u
 use crate::{ClientRecord, ClientStore, RealmName, Result, StoreError};
 
 const COLUMNS: &str = "client_id, name, secret_hash, auth_method, grant_types, redirect_uris, \
-                       scopes, audiences, access_token_ttl_secs, signing_alg, created_at";
+                       scopes, audiences, access_token_ttl_secs, signing_alg, created_at, settings";
 
 fn client(row: &SqliteRow) -> Result<ClientRecord> {
     let ttl: Option<i64> = row.try_get("access_token_ttl_secs")?;
@@ -22,6 +22,7 @@ fn client(row: &SqliteRow) -> Result<ClientRecord> {
         access_token_ttl_secs: ttl.map(to_u64),
         signing_alg: row.try_get("signing_alg")?,
         created_at: row.try_get("created_at")?,
+        settings: serde_json::from_str(row.try_get("settings")?)?,
     })
 }
 
@@ -33,8 +34,8 @@ impl ClientStore for SqliteStore {
         sqlx::query(
             "INSERT INTO clients (realm, client_id, name, secret_hash, auth_method, grant_types,
                                   redirect_uris, scopes, audiences, access_token_ttl_secs,
-                                  signing_alg, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                  signing_alg, created_at, settings)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(realm.as_str())
         .bind(&c.client_id)
@@ -48,6 +49,7 @@ impl ClientStore for SqliteStore {
         .bind(c.access_token_ttl_secs.map(to_i64))
         .bind(&c.signing_alg)
         .bind(c.created_at)
+        .bind(serde_json::to_string(&c.settings)?)
         .execute(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {

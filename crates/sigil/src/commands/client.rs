@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use sigil_jose::Algorithm;
 use sigil_server::provision::ClientSpec;
-use sigil_store::ClientRecord;
+use sigil_store::{ClientRecord, ClientSettings};
 
 use super::{emit, parse_alg, realm_name, time};
 use crate::config::StoreArgs;
@@ -74,6 +74,36 @@ pub struct CreateArgs {
     /// Access-token signing algorithm [default: RS256]; the realm must have a key for it.
     #[arg(long, value_parser = parse_alg)]
     signing_alg: Option<Algorithm>,
+    /// Where RP-initiated logout may return to (repeatable; the redirect URI rules).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// ID-token signing algorithm (id_token_signed_response_alg) [default: the realm's].
+    #[arg(long)]
+    id_token_alg: Option<String>,
+    /// Sign userinfo responses as JWTs with this algorithm (userinfo_signed_response_alg).
+    #[arg(long)]
+    userinfo_alg: Option<String>,
+    /// Logo shown on the login and consent pages (https).
+    #[arg(long)]
+    logo_uri: Option<String>,
+    /// Privacy policy linked from the consent page (https).
+    #[arg(long)]
+    policy_uri: Option<String>,
+    /// Terms of service linked from the consent page (https).
+    #[arg(long)]
+    tos_uri: Option<String>,
+    /// The application's home page (https).
+    #[arg(long)]
+    client_uri: Option<String>,
+    /// A first-party application: its users are not asked for consent.
+    #[arg(long)]
+    first_party: bool,
+    /// Require PKCE although the client is confidential (public clients always need it).
+    #[arg(long)]
+    require_pkce: bool,
+    /// Issue refresh tokens without the offline_access scope (needs the refresh_token grant).
+    #[arg(long)]
+    refresh_without_offline_access: bool,
 }
 
 pub async fn run(
@@ -102,6 +132,18 @@ pub async fn run(
                 audiences: args.audiences,
                 access_token_ttl_secs: args.access_token_ttl,
                 signing_alg: args.signing_alg,
+                settings: ClientSettings {
+                    post_logout_redirect_uris: args.post_logout_redirect_uris,
+                    id_token_signed_response_alg: args.id_token_alg,
+                    userinfo_signed_response_alg: args.userinfo_alg,
+                    logo_uri: args.logo_uri,
+                    policy_uri: args.policy_uri,
+                    tos_uri: args.tos_uri,
+                    client_uri: args.client_uri,
+                    first_party: args.first_party,
+                    require_pkce: args.require_pkce,
+                    refresh_without_offline_access: args.refresh_without_offline_access,
+                },
             };
             let (client, secret) = provisioner.create_client(&realm, spec).await?;
             let mut value = describe(&client);
@@ -177,5 +219,6 @@ fn describe(c: &ClientRecord) -> serde_json::Value {
         "access_token_ttl": c.access_token_ttl_secs,
         "signing_alg": c.signing_alg,
         "created_at": c.created_at,
+        "settings": c.settings,
     })
 }
