@@ -15,7 +15,7 @@ use crate::context;
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Register a client; a confidential client's secret is printed once.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// List a realm's clients.
     List(RealmArgs),
     /// Show one client.
