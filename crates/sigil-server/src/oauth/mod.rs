@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod form;
+pub mod pkce;
 
 pub use error::{ErrorCode, OAuthError};
 pub use form::Form;

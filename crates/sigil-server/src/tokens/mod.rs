@@ -3,6 +3,7 @@
 //! for introspection and revocation.
 
 pub mod access_token;
+pub mod id_token;
 pub mod inspect;
 pub mod mint;
 pub mod pat;
