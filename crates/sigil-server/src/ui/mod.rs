@@ -1,5 +1,7 @@
-//! HTML for people. Until the login pages arrive this is the error page the authorization
-//! endpoint shows when it must not redirect.
+//! HTML for people: the templated pages (`templates`) and the plain error page the
+//! authorization endpoint shows when it must not redirect.
+
+pub mod templates;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
