@@ -1,6 +1,7 @@
 //! HTML for people: the templated pages (`templates`) and the plain error page the
 //! authorization endpoint shows when it must not redirect.
 
+pub mod respond;
 pub mod templates;
 
 use axum::http::{HeaderValue, StatusCode, header};
