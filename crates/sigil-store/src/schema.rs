@@ -24,4 +24,9 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "schema rules",
         sql: include_str!("../migrations/sqlite/0002_schema_rules.sql"),
     },
+    Migration {
+        version: 4,
+        name: "users",
+        sql: include_str!("../migrations/sqlite/0004_users.sql"),
+    },
 ];
