@@ -396,11 +396,21 @@ pub async fn user_fields_round_trip(store: &dyn Store) {
         vec![full, bare.clone(), nothing_allowed.clone()]
     );
     assert_eq!(
-        store.get_user(&r, "u2").await.unwrap().unwrap().allowed_scopes,
+        store
+            .get_user(&r, "u2")
+            .await
+            .unwrap()
+            .unwrap()
+            .allowed_scopes,
         None
     );
     assert_eq!(
-        store.get_user(&r, "u3").await.unwrap().unwrap().allowed_scopes,
+        store
+            .get_user(&r, "u3")
+            .await
+            .unwrap()
+            .unwrap()
+            .allowed_scopes,
         Some(Vec::new())
     );
 }
@@ -420,7 +430,13 @@ pub async fn users_update_and_delete(store: &dyn Store) {
     changed.created_at = 999; // not rewritten
     store.update_user(&r, &changed).await.unwrap();
     let got = store.get_user(&r, "u1").await.unwrap().unwrap();
-    assert_eq!(got, UserRecord { created_at: 1, ..changed.clone() });
+    assert_eq!(
+        got,
+        UserRecord {
+            created_at: 1,
+            ..changed.clone()
+        }
+    );
 
     // Back to nothing: every optional field can be cleared.
     let cleared = UserRecord {
@@ -428,14 +444,23 @@ pub async fn users_update_and_delete(store: &dyn Store) {
         ..bare.clone()
     };
     store.update_user(&r, &cleared).await.unwrap();
-    assert_eq!(store.get_user(&r, "u1").await.unwrap(), Some(cleared.clone()));
+    assert_eq!(
+        store.get_user(&r, "u1").await.unwrap(),
+        Some(cleared.clone())
+    );
 
     let renamed = UserRecord {
         username: "alicia".into(),
         ..cleared.clone()
     };
     store.update_user(&r, &renamed).await.unwrap();
-    assert!(store.get_user_by_username(&r, "alice").await.unwrap().is_none());
+    assert!(
+        store
+            .get_user_by_username(&r, "alice")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
         store.get_user_by_username(&r, "alicia").await.unwrap(),
         Some(renamed.clone())
@@ -453,7 +478,10 @@ pub async fn users_update_and_delete(store: &dyn Store) {
     let ghost = UserRecord::new("ghost".into(), "ghost".into(), 1);
     let result = store.update_user(&r, &ghost).await;
     assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
-    assert!(store.get_user(&r, "ghost").await.unwrap().is_none(), "no upsert");
+    assert!(
+        store.get_user(&r, "ghost").await.unwrap().is_none(),
+        "no upsert"
+    );
 
     assert!(store.delete_user(&r, "u1").await.unwrap());
     assert!(!store.delete_user(&r, "u1").await.unwrap());
@@ -480,7 +508,13 @@ pub async fn users_are_realm_scoped(store: &dyn Store) {
     let alice = full_user("u1", "alice");
     store.insert_user(&a, &alice).await.unwrap();
     assert!(store.get_user(&b, "u1").await.unwrap().is_none());
-    assert!(store.get_user_by_username(&b, "alice").await.unwrap().is_none());
+    assert!(
+        store
+            .get_user_by_username(&b, "alice")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.list_users(&b).await.unwrap().is_empty());
     let result = store.update_user(&b, &alice).await;
     assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
