@@ -25,6 +25,9 @@ pub enum ServerError {
     /// A redirect URI a client may not register (RFC 7591 §3.2.2 `invalid_redirect_uri`).
     #[error(transparent)]
     RedirectUri(#[from] crate::clients::RedirectUriError),
+    /// Hashing or verifying a password failed, or a new one breaks the policy.
+    #[error(transparent)]
+    Password(#[from] crate::users::PasswordError),
     /// Binding or serving failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),

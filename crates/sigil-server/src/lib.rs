@@ -21,6 +21,7 @@ pub mod routes;
 pub mod seal;
 pub mod tokens;
 pub mod ui;
+pub mod users;
 
 pub use app::{App, Server, ServerConfig};
 pub use error::ServerError;

@@ -16,6 +16,7 @@ macro_rules! conformance_tests {
             realms_round_trip, realm_settings_update_bumps_version, keys_round_trip,
             keys_are_realm_scoped, clients_round_trip, clients_are_realm_scoped,
             concurrent_inserts_of_one_client_make_exactly_one, users_round_trip,
+            user_fields_round_trip, users_update_and_delete, users_are_realm_scoped,
             revocations, revocation_feed, personal_access_tokens, admin_tokens, meta_first_value_wins,
             unknown_realm_is_reported, next_key_insertion_is_exclusive, retired_keys,
             a_realm_and_its_first_keys_appear_together, schema_rules_are_constraint_errors,
@@ -328,20 +329,17 @@ pub async fn concurrent_inserts_of_one_client_make_exactly_one(store: &dyn Store
 pub async fn users_round_trip(store: &dyn Store) {
     let r = realm(store, "acme").await;
     let other = realm(store, "other").await;
-    let alice = UserRecord {
-        id: "u1".into(),
-        username: "alice".into(),
-        created_at: 7,
-    };
+    let alice = UserRecord::new("u1".into(), "alice".into(), 7);
     store.insert_user(&r, &alice).await.unwrap();
     store.insert_user(&other, &alice).await.unwrap();
-    let dup = UserRecord {
-        id: "u2".into(),
-        username: "alice".into(),
-        created_at: 8,
-    };
+    let dup = UserRecord::new("u2".into(), "alice".into(), 8);
     assert!(matches!(
         store.insert_user(&r, &dup).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let same_id = UserRecord::new("u1".into(), "bob".into(), 8);
+    assert!(matches!(
+        store.insert_user(&r, &same_id).await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(
@@ -351,6 +349,195 @@ pub async fn users_round_trip(store: &dyn Store) {
     assert_eq!(store.get_user(&r, "u1").await.unwrap(), Some(alice));
     assert!(store.get_user(&r, "u2").await.unwrap().is_none());
     assert_eq!(store.list_users(&r).await.unwrap().len(), 1);
+}
+
+/// A user with every field set, one with none, and the two kinds of "no allowed scopes".
+fn full_user(id: &str, username: &str) -> UserRecord {
+    let mut claims = serde_json::Map::new();
+    claims.insert("department".into(), serde_json::json!("R&D"));
+    claims.insert("level".into(), serde_json::json!(3));
+    claims.insert(
+        "address".into(),
+        serde_json::json!({ "country": "NZ", "lines": ["1 Quay St", "Auckland"] }),
+    );
+    UserRecord {
+        email: Some(format!("{username}@example.com")),
+        email_verified: true,
+        name: Some("Alice Liddell".into()),
+        given_name: Some("Alice".into()),
+        family_name: Some("Liddell".into()),
+        claims,
+        groups: vec!["admins".into(), "staff".into()],
+        allowed_scopes: Some(vec!["openid".into(), "profile".into()]),
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        disabled: true,
+        updated_at: 9,
+        ..UserRecord::new(id.into(), username.into(), 8)
+    }
+}
+
+/// Every field comes back as written: claims JSON (nested values, numbers), the order of
+/// groups, and `allowed_scopes` `None` apart from `Some(empty)`.
+pub async fn user_fields_round_trip(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    let full = full_user("u1", "alice");
+    let bare = UserRecord::new("u2".into(), "bob".into(), 1);
+    let nothing_allowed = UserRecord {
+        allowed_scopes: Some(Vec::new()),
+        ..UserRecord::new("u3".into(), "carol".into(), 2)
+    };
+    for u in [&full, &bare, &nothing_allowed] {
+        store.insert_user(&r, u).await.unwrap();
+        assert_eq!(store.get_user(&r, &u.id).await.unwrap().as_ref(), Some(u));
+        assert_eq!(
+            store
+                .get_user_by_username(&r, &u.username)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(u)
+        );
+    }
+    assert_eq!(
+        store.list_users(&r).await.unwrap(),
+        vec![full, bare.clone(), nothing_allowed.clone()]
+    );
+    assert_eq!(
+        store
+            .get_user(&r, "u2")
+            .await
+            .unwrap()
+            .unwrap()
+            .allowed_scopes,
+        None
+    );
+    assert_eq!(
+        store
+            .get_user(&r, "u3")
+            .await
+            .unwrap()
+            .unwrap()
+            .allowed_scopes,
+        Some(Vec::new())
+    );
+}
+
+/// Updates replace every field but `id` and `created_at`, keep usernames unique and report a
+/// missing user; deletes report whether there was one.
+pub async fn users_update_and_delete(store: &dyn Store) {
+    let r = realm(store, "acme").await;
+    let bare = UserRecord::new("u1".into(), "alice".into(), 1);
+    store.insert_user(&r, &bare).await.unwrap();
+    store
+        .insert_user(&r, &UserRecord::new("u2".into(), "bob".into(), 1))
+        .await
+        .unwrap();
+
+    let mut changed = full_user("u1", "alice");
+    changed.created_at = 999; // not rewritten
+    store.update_user(&r, &changed).await.unwrap();
+    let got = store.get_user(&r, "u1").await.unwrap().unwrap();
+    assert_eq!(
+        got,
+        UserRecord {
+            created_at: 1,
+            ..changed.clone()
+        }
+    );
+
+    // Back to nothing: every optional field can be cleared.
+    let cleared = UserRecord {
+        updated_at: 10,
+        ..bare.clone()
+    };
+    store.update_user(&r, &cleared).await.unwrap();
+    assert_eq!(
+        store.get_user(&r, "u1").await.unwrap(),
+        Some(cleared.clone())
+    );
+
+    let renamed = UserRecord {
+        username: "alicia".into(),
+        ..cleared.clone()
+    };
+    store.update_user(&r, &renamed).await.unwrap();
+    assert!(
+        store
+            .get_user_by_username(&r, "alice")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.get_user_by_username(&r, "alicia").await.unwrap(),
+        Some(renamed.clone())
+    );
+    let taken = UserRecord {
+        username: "bob".into(),
+        ..renamed.clone()
+    };
+    assert!(matches!(
+        store.update_user(&r, &taken).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.get_user(&r, "u1").await.unwrap(), Some(renamed));
+
+    let ghost = UserRecord::new("ghost".into(), "ghost".into(), 1);
+    let result = store.update_user(&r, &ghost).await;
+    assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
+    assert!(
+        store.get_user(&r, "ghost").await.unwrap().is_none(),
+        "no upsert"
+    );
+
+    assert!(store.delete_user(&r, "u1").await.unwrap());
+    assert!(!store.delete_user(&r, "u1").await.unwrap());
+    assert!(store.get_user(&r, "u1").await.unwrap().is_none());
+    let names: Vec<_> = store
+        .list_users(&r)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["bob"]);
+    // The username is free again.
+    store
+        .insert_user(&r, &UserRecord::new("u3".into(), "alicia".into(), 2))
+        .await
+        .unwrap();
+}
+
+/// A user of one realm cannot be read, changed or deleted from another.
+pub async fn users_are_realm_scoped(store: &dyn Store) {
+    let a = realm(store, "a").await;
+    let b = realm(store, "b").await;
+    let alice = full_user("u1", "alice");
+    store.insert_user(&a, &alice).await.unwrap();
+    assert!(store.get_user(&b, "u1").await.unwrap().is_none());
+    assert!(
+        store
+            .get_user_by_username(&b, "alice")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.list_users(&b).await.unwrap().is_empty());
+    let result = store.update_user(&b, &alice).await;
+    assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
+    assert!(!store.delete_user(&b, "u1").await.unwrap());
+    assert_eq!(store.get_user(&a, "u1").await.unwrap(), Some(alice.clone()));
+
+    // The same id and username in b are another user; changing it leaves a's alone.
+    let other = UserRecord::new("u1".into(), "alice".into(), 5);
+    store.insert_user(&b, &other).await.unwrap();
+    let disabled = UserRecord {
+        disabled: true,
+        ..other
+    };
+    store.update_user(&b, &disabled).await.unwrap();
+    assert!(store.delete_user(&b, "u1").await.unwrap());
+    assert_eq!(store.get_user(&a, "u1").await.unwrap(), Some(alice));
 }
 
 /// Revocations are idempotent, realm-scoped and purged once the token expired anyway.
@@ -508,11 +695,7 @@ pub async fn unknown_realm_is_reported(store: &dyn Store) {
             .await,
         Err(StoreError::UnknownRealm(_))
     ));
-    let user = UserRecord {
-        id: "u".into(),
-        username: "u".into(),
-        created_at: 1,
-    };
+    let user = UserRecord::new("u".into(), "u".into(), 1);
     assert!(matches!(
         store.insert_user(&ghost, &user).await,
         Err(StoreError::UnknownRealm(_))

@@ -78,7 +78,7 @@ pub trait ClientStore: Send + Sync {
     async fn delete_client(&self, realm: &RealmName, client_id: &str) -> Result<bool>;
 }
 
-/// Users (minimal until the login issue completes them).
+/// Users: the people who sign in.
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Creates a user; [`StoreError::Conflict`] on a taken id or username.
@@ -93,6 +93,13 @@ pub trait UserStore: Send + Sync {
     async fn get_user(&self, realm: &RealmName, id: &str) -> Result<Option<UserRecord>>;
     /// Every user of the realm, ordered by username.
     async fn list_users(&self, realm: &RealmName) -> Result<Vec<UserRecord>>;
+    /// Replaces the stored user whose id is `user.id` (every field but `id` and
+    /// `created_at`); [`StoreError::NotFound`] if there is none, [`StoreError::Conflict`] if
+    /// the new username is taken.
+    async fn update_user(&self, realm: &RealmName, user: &UserRecord) -> Result<()>;
+    /// Deletes the user row only (sessions, grants and tokens are the caller's to end first);
+    /// `false` if there was none.
+    async fn delete_user(&self, realm: &RealmName, id: &str) -> Result<bool>;
 }
 
 /// Revocation of JWT access tokens and the personal access tokens of users.

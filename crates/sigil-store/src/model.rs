@@ -226,15 +226,88 @@ pub struct ClientSettings {
     pub refresh_without_offline_access: bool,
 }
 
-/// A user (minimal until login arrives).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A person who signs in: the subject of ID tokens and the source of their claims (OIDC Core
+/// §5.1 standard claims, custom claims, groups), with the owner's narrowing of what any client
+/// may be granted for them (`allowed_scopes`, seed 001).
+#[derive(Clone, PartialEq, Eq)]
 pub struct UserRecord {
-    /// Stable id, used as `sub`.
+    /// Stable id, used as `sub`; never reused.
     pub id: String,
     /// Unique login name within the realm.
     pub username: String,
     /// Creation time.
     pub created_at: i64,
+    /// Last change of what the record holds (the OIDC `updated_at` claim).
+    pub updated_at: i64,
+    /// `email`.
+    pub email: Option<String>,
+    /// `email_verified`.
+    pub email_verified: bool,
+    /// `name`.
+    pub name: Option<String>,
+    /// `given_name`.
+    pub given_name: Option<String>,
+    /// `family_name`.
+    pub family_name: Option<String>,
+    /// Custom claims, added to tokens as they are.
+    pub claims: serde_json::Map<String, serde_json::Value>,
+    /// Group names.
+    pub groups: Vec<String>,
+    /// The scopes any client may be granted for this user; `None`: no narrowing. `Some` of an
+    /// empty list is a real value (nothing beyond what needs no permission), kept apart from
+    /// `None`.
+    pub allowed_scopes: Option<Vec<String>>,
+    /// The password's argon2id PHC string; `None`: the user cannot sign in with a password.
+    pub password_hash: Option<String>,
+    /// A disabled user cannot sign in, and holds no sessions or grants.
+    pub disabled: bool,
+}
+
+impl UserRecord {
+    /// A user with nothing but its id and username, created and last changed at `now`.
+    pub fn new(id: String, username: String, now: i64) -> Self {
+        Self {
+            id,
+            username,
+            created_at: now,
+            updated_at: now,
+            email: None,
+            email_verified: false,
+            name: None,
+            given_name: None,
+            family_name: None,
+            claims: serde_json::Map::new(),
+            groups: Vec::new(),
+            allowed_scopes: None,
+            password_hash: None,
+            disabled: false,
+        }
+    }
+}
+
+/// Everything but the password hash, which would help an offline guesser.
+impl fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("email", &self.email)
+            .field("email_verified", &self.email_verified)
+            .field("name", &self.name)
+            .field("given_name", &self.given_name)
+            .field("family_name", &self.family_name)
+            .field("claims", &self.claims)
+            .field("groups", &self.groups)
+            .field("allowed_scopes", &self.allowed_scopes)
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "[redacted]"),
+            )
+            .field("disabled", &self.disabled)
+            .finish()
+    }
 }
 
 /// One entry of a realm's revocation feed: the token with this `jti` is revoked until it

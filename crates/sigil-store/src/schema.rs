@@ -25,6 +25,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0002_schema_rules.sql"),
     },
     Migration {
+        version: 4,
+        name: "users",
+        sql: include_str!("../migrations/sqlite/0004_users.sql"),
+    },
+    Migration {
         version: 5,
         name: "client settings",
         sql: include_str!("../migrations/sqlite/0005_client_settings.sql"),

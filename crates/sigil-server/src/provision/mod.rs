@@ -10,7 +10,7 @@ use std::sync::Arc;
 use sigil_jose::Algorithm;
 use sigil_store::{
     AdminTokenRecord, ClientRecord, ClientSettings, Realm, RealmName, RealmSettings, Store,
-    StoreError, UserRecord,
+    StoreError,
 };
 
 use crate::ServerError;
@@ -22,13 +22,17 @@ use crate::random::{self, Rng};
 use crate::realms::RealmState;
 use crate::realms::state::legacy_seal_context;
 use crate::seal::{CHECK_META_KEY, MasterKey};
+use crate::users::PasswordHashing;
 
 mod client_settings;
 mod clients;
 mod keys;
 mod tokens;
+mod user_rules;
+mod users;
 
 pub use keys::{KeyInfo, Retirement};
+pub use users::{UserChanges, UserSpec};
 
 /// Refuses a master key other than the one the database was first used with.
 pub async fn check_master_key(store: &dyn Store, master: &MasterKey) -> Result<(), ServerError> {
@@ -100,6 +104,7 @@ pub struct Provisioner {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn Rng>,
     redirect_policy: RedirectUriPolicy,
+    passwords: PasswordHashing,
 }
 
 impl Provisioner {
@@ -117,6 +122,7 @@ impl Provisioner {
             clock,
             rng,
             redirect_policy: RedirectUriPolicy::default(),
+            passwords: PasswordHashing::owasp(),
         })
     }
 
@@ -125,6 +131,18 @@ impl Provisioner {
     pub fn with_redirect_policy(mut self, policy: RedirectUriPolicy) -> Self {
         self.redirect_policy = policy;
         self
+    }
+
+    /// How passwords are hashed: OWASP's argon2id parameters on a pool of one permit per core
+    /// unless the caller says otherwise (tests use cheap parameters).
+    pub fn with_password_hashing(mut self, passwords: PasswordHashing) -> Self {
+        self.passwords = passwords;
+        self
+    }
+
+    /// How passwords are hashed and verified.
+    pub fn passwords(&self) -> &PasswordHashing {
+        &self.passwords
     }
 
     /// The store.
@@ -346,38 +364,6 @@ impl Provisioner {
                 other => other.into(),
             })?;
         Ok((client, secret))
-    }
-
-    /// Creates a user.
-    pub async fn create_user(
-        &self,
-        realm: &RealmName,
-        username: &str,
-    ) -> Result<UserRecord, ServerError> {
-        let username = username.trim();
-        if username.is_empty() || username.len() > 128 || username.chars().any(char::is_control) {
-            return Err(ServerError::Invalid(
-                "a username has 1 to 128 printable characters".into(),
-            ));
-        }
-        let user = UserRecord {
-            id: uuid::Uuid::now_v7().to_string(),
-            username: username.to_owned(),
-            created_at: self.clock.now(),
-        };
-        self.store
-            .insert_user(realm, &user)
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    ServerError::Invalid(format!("user {username} already exists in realm {realm}"))
-                }
-                StoreError::UnknownRealm(_) => {
-                    ServerError::Invalid(format!("realm {realm} does not exist"))
-                }
-                other => other.into(),
-            })?;
-        Ok(user)
     }
 
     /// Creates an admin token; returns the token (shown once) and its record.

@@ -18,6 +18,11 @@ impl Provisioner {
         base_url: &str,
     ) -> Result<(PatIssued, UserRecord), ServerError> {
         let user = self.user_by_username(realm, username).await?;
+        if user.disabled {
+            return Err(ServerError::Invalid(format!(
+                "user {username} is disabled in realm {realm}"
+            )));
+        }
         let state = self.realm_state(realm, base_url).await?;
         let issued = pat::create(
             &*self.store,

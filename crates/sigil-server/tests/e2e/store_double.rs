@@ -180,6 +180,14 @@ impl UserStore for StoreDouble {
         self.check("list_users")?;
         self.inner.list_users(realm).await
     }
+    async fn update_user(&self, realm: &RealmName, user: &UserRecord) -> Result<()> {
+        self.check("update_user")?;
+        self.inner.update_user(realm, user).await
+    }
+    async fn delete_user(&self, realm: &RealmName, id: &str) -> Result<bool> {
+        self.check("delete_user")?;
+        self.inner.delete_user(realm, id).await
+    }
 }
 
 #[async_trait]

@@ -37,7 +37,7 @@ enum Command {
     /// OAuth clients: create, list, show, delete.
     #[command(subcommand)]
     Client(client::ClientCommand),
-    /// Users: create, list.
+    /// Users: create, update, set-password, disable, enable, delete, show, list.
     #[command(subcommand)]
     User(user::UserCommand),
     /// Admin API bearer tokens: create, list, delete.

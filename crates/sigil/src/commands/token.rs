@@ -183,7 +183,7 @@ pub async fn run(
 }
 
 /// `NAME=VALUE` pairs; VALUE is JSON when it parses (numbers, booleans, objects), else text.
-fn parse_claims(pairs: &[String]) -> anyhow::Result<Map<String, Value>> {
+pub(super) fn parse_claims(pairs: &[String]) -> anyhow::Result<Map<String, Value>> {
     let mut claims = Map::new();
     for pair in pairs {
         let (name, value) = pair
