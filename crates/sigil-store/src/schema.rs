@@ -24,4 +24,9 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "schema rules",
         sql: include_str!("../migrations/sqlite/0002_schema_rules.sql"),
     },
+    Migration {
+        version: 3,
+        name: "people",
+        sql: include_str!("../migrations/sqlite/0003_people.sql"),
+    },
 ];

@@ -1,4 +1,4 @@
-//! A realm's revoked tokens, in memory.
+//! A realm's revoked tokens, revoked grants and ended sessions, in memory.
 //!
 //! Introspection runs on every API call of a resource server that uses it; asking the store
 //! whether a `jti` is revoked costs a round trip per request (on SQLite, a hand-off to sqlx's
@@ -12,6 +12,12 @@
 //!   asks the feed for what came after the last position seen — within one refresh interval;
 //! * entries are dropped once their token has expired.
 //!
+//! The feed carries more than `jti`s ([`FeedKind`]): revoked grants and ended sessions are
+//! held the same way (until the grant or session would have expired), and a client entry —
+//! a client changed or deleted elsewhere — is handed back from [`Revocations::catch_up`] so
+//! that the registry drops that one client from the realm's cache instead of reloading the
+//! realm.
+//!
 //! Also here, [`PatUses`]: when a personal access token's use was last written to the store,
 //! so that introspecting a PAT writes at most once per [`PAT_USE_RESOLUTION_SECS`] instead of
 //! on every request. It outlives realm reloads (the registry hands it to the new state).
@@ -19,7 +25,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError, RwLock};
 
-use sigil_store::{RealmName, Store, StoreError};
+use sigil_store::{FeedKind, RealmName, Store, StoreError};
 
 /// How precise a PAT's recorded last use is: uses closer together than this are written once.
 pub const PAT_USE_RESOLUTION_SECS: i64 = 60;
@@ -27,7 +33,8 @@ pub const PAT_USE_RESOLUTION_SECS: i64 = 60;
 /// Entries kept in the last-use memory before stale ones are swept.
 const PAT_USE_SWEEP_AT: usize = 10_000;
 
-/// The revoked tokens of one realm that have not expired, and the feed position they reach.
+/// The revoked tokens, revoked grants and ended sessions of one realm that have not expired,
+/// and the feed position they reach.
 #[derive(Debug, Default)]
 pub struct Revocations {
     feed: RwLock<Feed>,
@@ -45,10 +52,26 @@ struct Feed {
     position: i64,
     /// Revoked `jti` → the token's expiry.
     expiries: HashMap<Box<str>, i64>,
+    /// Revoked grant id → the grant's expiry.
+    grants: HashMap<Box<str>, i64>,
+    /// Ended session id → the session's expiry.
+    sessions: HashMap<Box<str>, i64>,
+}
+
+impl Feed {
+    fn held(&mut self, kind: FeedKind) -> Option<&mut HashMap<Box<str>, i64>> {
+        match kind {
+            FeedKind::Token => Some(&mut self.expiries),
+            FeedKind::Grant => Some(&mut self.grants),
+            FeedKind::Session => Some(&mut self.sessions),
+            FeedKind::Client => None,
+        }
+    }
 }
 
 impl Revocations {
-    /// The realm's revocations as of `now`.
+    /// The realm's revocations as of `now`. (Client entries are moot here: a new state's
+    /// client cache is empty.)
     pub async fn load(store: &dyn Store, realm: &RealmName, now: i64) -> Result<Self, StoreError> {
         let revocations = Self::default();
         revocations.catch_up(store, realm, now).await?;
@@ -57,44 +80,69 @@ impl Revocations {
 
     /// Whether the token with this `jti` is revoked.
     pub fn is_revoked(&self, jti: &str) -> bool {
-        self.feed
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .expiries
-            .contains_key(jti)
+        self.read().expiries.contains_key(jti)
+    }
+
+    /// Whether the grant with this id is revoked (with everything it issued).
+    pub fn is_grant_revoked(&self, id: &str) -> bool {
+        self.read().grants.contains_key(id)
+    }
+
+    /// Whether the login session with this id (`sid`) has ended.
+    pub fn is_session_ended(&self, id: &str) -> bool {
+        self.read().sessions.contains_key(id)
     }
 
     /// Records a revocation this server has just written to the store.
     pub fn record(&self, jti: &str, expires_at: i64) {
-        self.feed
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .expiries
-            .insert(jti.into(), expires_at);
+        self.write().expiries.insert(jti.into(), expires_at);
     }
 
-    /// Reads the revocations recorded since the last call (by anyone) and forgets those whose
-    /// tokens have expired.
+    /// Records a grant revocation this server has just written to the store.
+    pub fn record_grant_revoked(&self, id: &str, expires_at: i64) {
+        self.write().grants.insert(id.into(), expires_at);
+    }
+
+    /// Records the end of a session this server has just written to the store.
+    pub fn record_session_ended(&self, id: &str, expires_at: i64) {
+        self.write().sessions.insert(id.into(), expires_at);
+    }
+
+    /// Reads the feed entries recorded since the last call (by anyone), forgets those that
+    /// have expired, and returns the ids of clients changed or deleted since: the caller
+    /// drops them from its client cache.
     pub async fn catch_up(
         &self,
         store: &dyn Store,
         realm: &RealmName,
         now: i64,
-    ) -> Result<(), StoreError> {
-        let after = self
-            .feed
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .position;
+    ) -> Result<Vec<String>, StoreError> {
+        let after = self.read().position;
         let new = store.revocations_after(realm, after, now).await?;
-        let mut feed = self.feed.write().unwrap_or_else(PoisonError::into_inner);
-        for revocation in new {
-            feed.position = feed.position.max(revocation.position);
-            feed.expiries
-                .insert(revocation.jti.into_boxed_str(), revocation.expires_at);
+        let mut clients = Vec::new();
+        let mut guard = self.write();
+        let feed = &mut *guard;
+        for entry in new {
+            feed.position = feed.position.max(entry.position);
+            match feed.held(entry.kind) {
+                Some(held) => {
+                    held.insert(entry.id.into_boxed_str(), entry.expires_at);
+                }
+                None => clients.push(entry.id),
+            }
         }
-        feed.expiries.retain(|_, expires_at| *expires_at > now);
-        Ok(())
+        for held in [&mut feed.expiries, &mut feed.grants, &mut feed.sessions] {
+            held.retain(|_, expires_at| *expires_at > now);
+        }
+        Ok(clients)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Feed> {
+        self.feed.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Feed> {
+        self.feed.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
