@@ -29,8 +29,8 @@ impl Provisioner {
     /// Its outstanding tokens go with it: access tokens are JWTs that the store does not list,
     /// so they are not revoked one by one; instead, a token whose `client_id` no longer exists
     /// in the realm is no longer honoured (introspection answers `active: false`, RFC 7662
-    /// §2.2). The realm's version bump carries the deletion to every running server within
-    /// one refresh interval. Anything added later that is stored per client (refresh tokens,
+    /// §2.2). The feed's client entry carries the deletion to every running server within one
+    /// refresh interval. Anything added later that is stored per client (refresh tokens,
     /// consents) must be revoked here.
     pub async fn delete_client(
         &self,

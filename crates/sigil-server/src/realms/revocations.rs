@@ -184,5 +184,97 @@ mod tests {
         assert!(!revocations.is_revoked("j"));
         revocations.record("j", 500);
         assert!(revocations.is_revoked("j"));
+        revocations.record_grant_revoked("g", 500);
+        revocations.record_session_ended("s", 500);
+        assert!(revocations.is_grant_revoked("g") && revocations.is_session_ended("s"));
+        assert!(!revocations.is_grant_revoked("j") && !revocations.is_session_ended("g"));
+    }
+
+    /// Every kind of the feed, from a real store: tokens, grants and sessions are held (each in
+    /// its own namespace) until they expire; client ids are handed back, once.
+    #[tokio::test]
+    async fn the_feed_fills_each_kind_and_hands_back_changed_clients() {
+        #![allow(clippy::unwrap_used)]
+        use sigil_store::sqlite::SqliteStore;
+        use sigil_store::{
+            ClientRecord, ClientStore, GrantRecord, GrantStore, Realm, RealmSettings, RealmStore,
+            SessionRecord, SessionStore, TokenStore,
+        };
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("feed.db"))
+            .await
+            .unwrap();
+        let realm = RealmName::default_realm();
+        let record = Realm {
+            name: realm.clone(),
+            settings: RealmSettings::default(),
+            version: 1,
+            created_at: 1,
+        };
+        store.insert_realm(&record, &[]).await.unwrap();
+        let grant = GrantRecord {
+            id: "g1".into(),
+            client_id: "app".into(),
+            user_id: "u1".into(),
+            session_id: None,
+            scope: "openid".into(),
+            auth_time: 1,
+            created_at: 1,
+            expires_at: 300,
+            revoked_at: None,
+        };
+        store.insert_grant(&realm, &grant, None).await.unwrap();
+        let session = SessionRecord {
+            id: "s1".into(),
+            secret_hash: vec![1; 32],
+            user_id: "u1".into(),
+            auth_time: 1,
+            amr: vec![],
+            created_at: 1,
+            last_seen_at: 1,
+            expires_at: 400,
+            ended_at: None,
+        };
+        store.insert_session(&realm, &session).await.unwrap();
+        let client = ClientRecord {
+            client_id: "app".into(),
+            name: "app".into(),
+            secret_hash: None,
+            auth_method: "none".into(),
+            grant_types: vec![],
+            redirect_uris: vec![],
+            scopes: vec![],
+            audiences: vec![],
+            access_token_ttl_secs: None,
+            signing_alg: None,
+            created_at: 1,
+        };
+        store.insert_client(&realm, &client).await.unwrap();
+
+        let revocations = Revocations::load(&store, &realm, 10).await.unwrap();
+        store.revoke_token(&realm, "j1", 200).await.unwrap();
+        store.revoke_grant(&realm, "g1", 10).await.unwrap();
+        store.end_session(&realm, "s1", 10).await.unwrap();
+        store.update_client(&realm, &client).await.unwrap();
+        let clients = revocations.catch_up(&store, &realm, 10).await.unwrap();
+        assert_eq!(clients, ["app"]);
+        assert!(revocations.is_revoked("j1"));
+        assert!(revocations.is_grant_revoked("g1") && !revocations.is_revoked("g1"));
+        assert!(revocations.is_session_ended("s1") && !revocations.is_grant_revoked("s1"));
+        assert!(
+            revocations
+                .catch_up(&store, &realm, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "a client entry is handed back once"
+        );
+        // Each entry is forgotten once what it names has expired.
+        revocations.catch_up(&store, &realm, 300).await.unwrap();
+        assert!(!revocations.is_revoked("j1") && !revocations.is_grant_revoked("g1"));
+        assert!(revocations.is_session_ended("s1"));
+        revocations.catch_up(&store, &realm, 400).await.unwrap();
+        assert!(!revocations.is_session_ended("s1"));
     }
 }

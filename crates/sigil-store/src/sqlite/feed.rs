@@ -45,7 +45,7 @@ pub(super) async fn push_client(
         .bind(client_id)
         .execute(&mut **tx)
         .await?;
-    push(&mut **tx, realm, FeedKind::Client, client_id, UNSTAMPED).await
+    push(tx, realm, FeedKind::Client, client_id, UNSTAMPED).await
 }
 
 /// The realm's entries after `position` that have not expired by `now`, oldest first.

@@ -122,7 +122,7 @@ async fn revoke_one(
     .bind(id)
     .execute(&mut **tx)
     .await?;
-    feed::push(&mut **tx, realm, FeedKind::Grant, id, expires_at).await?;
+    feed::push(tx, realm, FeedKind::Grant, id, expires_at).await?;
     Ok(true)
 }
 

@@ -112,7 +112,7 @@ impl SessionStore for SqliteStore {
         let Some(expires_at) = expires_at else {
             return Ok(false);
         };
-        feed::push(&mut *tx, realm, FeedKind::Session, id, expires_at).await?;
+        feed::push(&mut tx, realm, FeedKind::Session, id, expires_at).await?;
         tx.commit().await?;
         Ok(true)
     }
