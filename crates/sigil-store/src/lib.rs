@@ -25,8 +25,9 @@ pub use model::*;
 /// The result of a store call.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// Realms: one issuer each, with settings and a version bumped on every change that a
-/// running server must pick up (settings, keys, clients).
+/// Realms: one issuer each, with settings and a version bumped on every change that makes a
+/// running server rebuild the realm (settings, keys). Client changes do not bump it: they
+/// reach servers through the revocation feed, one client at a time ([`FeedKind::Client`]).
 #[async_trait]
 pub trait RealmStore: Send + Sync {
     /// Creates a realm with its first keys, atomically: no reader ever sees the realm without
@@ -65,16 +66,23 @@ pub trait KeyStore: Send + Sync {
     async fn retire_key(&self, realm: &RealmName, kid: &str, at: i64) -> Result<bool>;
 }
 
-/// OAuth clients.
+/// OAuth clients. None of these bump the realm's version: a server caches clients one by one
+/// and only known clients, so a new client is found on its first use, and a changed or deleted
+/// one is announced by a [`FeedKind::Client`] entry of the revocation feed.
 #[async_trait]
 pub trait ClientStore: Send + Sync {
-    /// Registers a client and bumps the realm's version; [`StoreError::Conflict`] on a taken id.
+    /// Registers a client; [`StoreError::Conflict`] on a taken id.
     async fn insert_client(&self, realm: &RealmName, client: &ClientRecord) -> Result<()>;
     /// One client by id.
     async fn get_client(&self, realm: &RealmName, client_id: &str) -> Result<Option<ClientRecord>>;
     /// Every client of the realm, ordered by id.
     async fn list_clients(&self, realm: &RealmName) -> Result<Vec<ClientRecord>>;
-    /// Deletes a client and bumps the realm's version; `false` if there was none.
+    /// Replaces a client's registration (all but `client_id` and `created_at`) and adds a
+    /// [`FeedKind::Client`] entry to the feed, in one transaction; [`StoreError::NotFound`] if
+    /// there is no such client.
+    async fn update_client(&self, realm: &RealmName, client: &ClientRecord) -> Result<()>;
+    /// Deletes a client and adds a [`FeedKind::Client`] entry to the feed; `false` if there
+    /// was none.
     async fn delete_client(&self, realm: &RealmName, client_id: &str) -> Result<bool>;
 }
 
@@ -102,20 +110,25 @@ pub trait UserStore: Send + Sync {
     async fn delete_user(&self, realm: &RealmName, id: &str) -> Result<bool>;
 }
 
-/// Revocation of JWT access tokens and the personal access tokens of users.
+/// Revocation of JWT access tokens and the personal access tokens of users, and the realm's
+/// revocation feed.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     /// Records that the token with this `jti` is revoked until it expires. Idempotent.
     async fn revoke_token(&self, realm: &RealmName, jti: &str, expires_at: i64) -> Result<()>;
     /// The realm's revocation feed after `position` (0: from the start), oldest first,
-    /// without tokens that have expired by `now`. Revoking a PAT adds it here too.
+    /// without entries that have expired by `now`. Every kind is here ([`FeedKind`]): revoked
+    /// tokens and PATs, revoked grants, ended sessions, changed or deleted clients.
     async fn revocations_after(
         &self,
         realm: &RealmName,
         position: i64,
         now: i64,
     ) -> Result<Vec<Revocation>>;
-    /// Forgets revocations of tokens that have expired anyway; returns how many.
+    /// Forgets feed entries that have expired anyway; returns how many. Client entries have
+    /// no expiry of their own: the first purge that sees one gives it
+    /// [`CLIENT_FEED_RETENTION_SECS`] from its `now`, so every server has long caught up
+    /// before it goes.
     async fn purge_expired_revocations(&self, now: i64) -> Result<u64>;
 
     /// Records a newly issued personal access token; [`StoreError::Constraint`] if it does
@@ -152,10 +165,155 @@ pub trait AdminStore: Send + Sync {
     async fn meta_get_or_insert(&self, key: &str, value: &str) -> Result<String>;
 }
 
+/// Authorization codes (RFC 6749 §4.1.2), single use (§10.5).
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Stores a new code; [`StoreError::Conflict`] if its digest is taken.
+    async fn insert_code(&self, realm: &RealmName, code: &CodeRecord) -> Result<()>;
+    /// Marks the code used. Exactly one of any number of concurrent takers gets
+    /// [`TakenCode::Taken`]; later ones [`TakenCode::Replayed`] (with the record, so the caller
+    /// can revoke its grant, RFC 6749 §4.1.2); an absent code, or an unused one that expired by
+    /// `now`, is [`TakenCode::Unknown`].
+    async fn take_code(&self, realm: &RealmName, code_hash: &[u8], now: i64) -> Result<TakenCode>;
+}
+
+/// Grants and their refresh tokens (RFC 6749 §6, rotated as RFC 9700 §4.14.2 describes).
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    /// Creates a grant, with its first refresh token if any, in one transaction (the token's
+    /// `grant_id` must be the grant's: [`StoreError::Constraint`] otherwise);
+    /// [`StoreError::Conflict`] on a taken id or token digest.
+    async fn insert_grant(
+        &self,
+        realm: &RealmName,
+        grant: &GrantRecord,
+        refresh: Option<&RefreshRecord>,
+    ) -> Result<()>;
+    /// One grant by id, revoked or not.
+    async fn get_grant(&self, realm: &RealmName, id: &str) -> Result<Option<GrantRecord>>;
+    /// One transaction; see [`Rotation`]. The presented token must be unexpired at `now` and
+    /// its grant live; if it is current, it is marked rotated and `successor` is stored under
+    /// the presented token's grant (`successor.grant_id` is not consulted: the caller cannot
+    /// know it before this call). `successor_sealed` is kept for `grace_secs` so that a
+    /// concurrent duplicate refresh gets the same successor ([`Rotation::Grace`], while
+    /// `now < rotated_at + grace_secs`); after that, presenting the rotated token is reuse
+    /// and revokes the grant ([`Rotation::Reused`]). Of any number of concurrent callers
+    /// with one token, exactly one rotates.
+    async fn rotate_refresh(
+        &self,
+        realm: &RealmName,
+        presented_hash: &[u8],
+        successor: &RefreshRecord,
+        successor_sealed: &[u8],
+        now: i64,
+        grace_secs: i64,
+    ) -> Result<Rotation>;
+    /// Revokes a grant and its refresh tokens, adding it to the feed ([`FeedKind::Grant`]);
+    /// `false` if unknown or already revoked.
+    async fn revoke_grant(&self, realm: &RealmName, id: &str, now: i64) -> Result<bool>;
+    /// Revokes every live grant of a user, as [`Self::revoke_grant`]; returns how many.
+    async fn revoke_grants_of_user(
+        &self,
+        realm: &RealmName,
+        user_id: &str,
+        now: i64,
+    ) -> Result<u64>;
+    /// Revokes every live grant of a client, as [`Self::revoke_grant`]; returns how many.
+    async fn revoke_grants_of_client(
+        &self,
+        realm: &RealmName,
+        client_id: &str,
+        now: i64,
+    ) -> Result<u64>;
+}
+
+/// Login sessions (OIDC Core §3.1.2.1: the End-User's authenticated session at the OP).
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session; [`StoreError::Conflict`] on a taken id or secret digest.
+    async fn insert_session(&self, realm: &RealmName, session: &SessionRecord) -> Result<()>;
+    /// The live session whose secret hashes to this (not ended, not expired by `now`).
+    async fn find_session(
+        &self,
+        realm: &RealmName,
+        secret_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<SessionRecord>>;
+    /// One session by id, ended or not.
+    async fn get_session(&self, realm: &RealmName, id: &str) -> Result<Option<SessionRecord>>;
+    /// Records a use at `now` (`last_seen_at` never moves back); [`StoreError::NotFound`] if
+    /// there is no such session.
+    async fn touch_session(&self, realm: &RealmName, id: &str, now: i64) -> Result<()>;
+    /// Ends a session, adding it to the feed ([`FeedKind::Session`]); `false` if unknown or
+    /// already ended.
+    async fn end_session(&self, realm: &RealmName, id: &str, now: i64) -> Result<bool>;
+    /// Ends every live session of a user, as [`Self::end_session`]; returns how many.
+    async fn end_sessions_of_user(&self, realm: &RealmName, user_id: &str, now: i64)
+    -> Result<u64>;
+}
+
+/// Consents: which scopes a user allowed a client.
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
+    /// The user's consent to the client, if any.
+    async fn get_consent(
+        &self,
+        realm: &RealmName,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<Option<ConsentRecord>>;
+    /// Inserts or replaces the consent of `(user_id, client_id)`.
+    async fn put_consent(&self, realm: &RealmName, consent: &ConsentRecord) -> Result<()>;
+    /// Forgets every consent to a client; returns how many.
+    async fn delete_consents_of_client(&self, realm: &RealmName, client_id: &str) -> Result<u64>;
+}
+
+/// The login throttle: failed logins counted per key in fixed windows, in the store so that it
+/// holds across nodes.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts a failed login for `key` (e.g. `user:<id>` or `addr:<ip>`), atomically (no
+    /// failure of concurrent callers is lost); a window starts at the first failure and resets
+    /// `window_secs` later (a failure at `window_start + window_secs` opens a new one).
+    /// Returns (failures in the window, window start).
+    async fn record_login_failure(
+        &self,
+        realm: &RealmName,
+        key: &str,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<(u32, i64)>;
+    /// Failures in the current window (0 if it has passed) and when the last one was (`None`
+    /// if none is recorded).
+    async fn login_failures(
+        &self,
+        realm: &RealmName,
+        key: &str,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<(u32, Option<i64>)>;
+    /// Forgets the failures of `key` (after a successful login).
+    async fn clear_login_failures(&self, realm: &RealmName, key: &str) -> Result<()>;
+}
+
+/// How long a [`FeedKind::Client`] entry stays in the feed after the first purge that sees it.
+pub const CLIENT_FEED_RETENTION_SECS: i64 = 24 * 3600;
+
 /// Everything a server or a CLI command needs, behind one object.
 #[async_trait]
 pub trait Store:
-    RealmStore + KeyStore + ClientStore + UserStore + TokenStore + AdminStore + std::fmt::Debug
+    RealmStore
+    + KeyStore
+    + ClientStore
+    + UserStore
+    + TokenStore
+    + AdminStore
+    + CodeStore
+    + GrantStore
+    + SessionStore
+    + ConsentStore
+    + ThrottleStore
+    + std::fmt::Debug
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;

@@ -310,15 +310,54 @@ impl fmt::Debug for UserRecord {
     }
 }
 
-/// One entry of a realm's revocation feed: the token with this `jti` is revoked until it
-/// expires. Servers keep the feed in memory and ask only for positions after the last seen.
+/// What an entry of the revocation feed is about: one kind per thing that can be revoked or
+/// changed, each with its own namespace of ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedKind {
+    /// A JWT (access token or PAT) by `jti`: revoked until it expires.
+    Token,
+    /// A grant by id (its refresh tokens and what it issued): revoked until it expires.
+    Grant,
+    /// A login session by `sid`: ended.
+    Session,
+    /// A client by `client_id`: changed or gone; caches must drop it. Not a revocation of its
+    /// tokens by itself (a deleted client's tokens die because the client is gone).
+    Client,
+}
+
+impl FeedKind {
+    /// Every kind.
+    pub const ALL: [Self; 4] = [Self::Token, Self::Grant, Self::Session, Self::Client];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Grant => "grant",
+            Self::Session => "session",
+            Self::Client => "client",
+        }
+    }
+
+    /// The kind with this stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// One entry of a realm's revocation feed: the thing of this `kind` with this `id` is revoked
+/// (or, for [`FeedKind::Client`], changed) until `expires_at`. Servers keep the feed in memory
+/// and ask only for positions after the last seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {
-    /// Increases with every revocation recorded; never reused.
+    /// Increases with every entry recorded; never reused.
     pub position: i64,
-    /// The revoked token's `jti`.
-    pub jti: String,
-    /// When the token expires (after which the revocation is moot).
+    /// What `id` names.
+    pub kind: FeedKind,
+    /// A `jti`, grant id, session id or client id, by `kind`.
+    pub id: String,
+    /// When the entry stops mattering (the token, grant or session expires); a client entry
+    /// is kept for a retention period after the first purge that sees it.
     pub expires_at: i64,
 }
 
@@ -356,4 +395,154 @@ pub struct AdminTokenRecord {
     pub expires_at: Option<i64>,
     /// Last use.
     pub last_used_at: Option<i64>,
+}
+
+/// An authorization code (RFC 6749 §4.1.2), stored by digest, single use (§10.5): what its
+/// redemption at the token endpoint will create, bound to client, redirect URI and PKCE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRecord {
+    /// SHA-256 of the code.
+    pub code_hash: Vec<u8>,
+    /// Chosen when the code is made: the id of the grant its redemption creates (so a replay
+    /// can revoke what the first redemption issued).
+    pub grant_id: String,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The user who authorized.
+    pub user_id: String,
+    /// The login session (the ID token's `sid`).
+    pub session_id: String,
+    /// The `redirect_uri` of the authorization request, as sent.
+    pub redirect_uri: String,
+    /// The granted scope, space-separated.
+    pub scope: String,
+    /// The request's `nonce` (OIDC Core §3.1.2.1).
+    pub nonce: Option<String>,
+    /// The PKCE S256 `code_challenge` (RFC 7636 §4.2).
+    pub code_challenge: Option<String>,
+    /// The OIDC `claims` request parameter (OIDC Core §5.5), as JSON text.
+    pub claims: Option<String>,
+    /// When the user authenticated.
+    pub auth_time: i64,
+    /// Authentication methods (RFC 8176).
+    pub amr: Vec<String>,
+    /// Authentication context class.
+    pub acr: Option<String>,
+    /// Issue time.
+    pub created_at: i64,
+    /// Expiry time (about a minute after issue).
+    pub expires_at: i64,
+}
+
+/// What [`take_code`](crate::CodeStore::take_code) found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TakenCode {
+    /// The code was unused and unexpired; it is used now, by this caller only.
+    Taken(CodeRecord),
+    /// The code had been taken before: a replay (RFC 6749 §4.1.2: revoke what it issued).
+    Replayed(CodeRecord),
+    /// No such code, or an unused one that has expired.
+    Unknown,
+}
+
+/// A grant: what one authorization gave one client for one user; refresh tokens belong to it
+/// and die with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    /// A public id.
+    pub id: String,
+    /// The client.
+    pub client_id: String,
+    /// The user.
+    pub user_id: String,
+    /// The login session it came from, if any.
+    pub session_id: Option<String>,
+    /// The granted scope, space-separated.
+    pub scope: String,
+    /// When the user authenticated.
+    pub auth_time: i64,
+    /// Creation time.
+    pub created_at: i64,
+    /// The absolute lifetime's end: no refresh after this.
+    pub expires_at: i64,
+    /// When it was revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// A refresh token (opaque, 256-bit), by digest (RFC 6749 §6, §10.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRecord {
+    /// SHA-256 of the token.
+    pub token_hash: Vec<u8>,
+    /// The grant it belongs to.
+    pub grant_id: String,
+    /// Issue time.
+    pub created_at: i64,
+    /// The idle lifetime's end: `created_at` + idle.
+    pub expires_at: i64,
+}
+
+/// What [`rotate_refresh`](crate::GrantStore::rotate_refresh) did (RFC 9700 §4.14.2: refresh
+/// token rotation with reuse detection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The presented token was current: it is rotated, and the successor stored.
+    Rotated {
+        /// The grant, as it is now.
+        grant: GrantRecord,
+    },
+    /// The presented token was rotated within the grace window (a concurrent duplicate
+    /// refresh): the same successor as the first rotation, sealed by its caller.
+    Grace {
+        /// The grant.
+        grant: GrantRecord,
+        /// What the rotation that won stored for this case.
+        successor_sealed: Vec<u8>,
+    },
+    /// The presented token was rotated before the grace window: a stolen token, or a client
+    /// that kept an old one. The grant and every refresh token of it are revoked, in the same
+    /// transaction.
+    Reused {
+        /// The revoked grant.
+        grant_id: String,
+    },
+    /// No such token, or it expired, or its grant is revoked or expired.
+    Unknown,
+}
+
+/// A login session (server-side, OIDC Core §3.1.2.1): the cookie holds a secret whose digest
+/// is `secret_hash`; `id` is the public `sid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The public `sid`.
+    pub id: String,
+    /// SHA-256 of the cookie's secret.
+    pub secret_hash: Vec<u8>,
+    /// The user.
+    pub user_id: String,
+    /// When the user authenticated.
+    pub auth_time: i64,
+    /// Authentication methods (RFC 8176).
+    pub amr: Vec<String>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last time it was used.
+    pub last_seen_at: i64,
+    /// Expiry time.
+    pub expires_at: i64,
+    /// When it was ended (logout, or the user's sessions ended).
+    pub ended_at: Option<i64>,
+}
+
+/// A user's consent to a client's scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    /// The user.
+    pub user_id: String,
+    /// The client.
+    pub client_id: String,
+    /// The scopes consented to.
+    pub scopes: Vec<String>,
+    /// When.
+    pub granted_at: i64,
 }

@@ -25,6 +25,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0002_schema_rules.sql"),
     },
     Migration {
+        version: 3,
+        name: "people",
+        sql: include_str!("../migrations/sqlite/0003_people.sql"),
+    },
+    Migration {
         version: 4,
         name: "users",
         sql: include_str!("../migrations/sqlite/0004_users.sql"),

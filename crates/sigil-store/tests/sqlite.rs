@@ -46,3 +46,85 @@ async fn reopening_keeps_data_and_migrates_once() {
     assert_eq!(a.unwrap().list_realms().await.unwrap().len(), 1);
     assert_eq!(b.unwrap().list_realms().await.unwrap(), vec![realm]);
 }
+
+/// Migration 3 turns `revoked_tokens` into the kind-carrying feed: existing revocations become
+/// token entries at their positions, and a position freed by the purge before the upgrade is
+/// still never reused (a running server may have read it).
+#[tokio::test]
+async fn the_people_migration_keeps_the_feed_and_its_positions() {
+    // Once with rows left, once with every row purged (no counter row for the new table yet).
+    for purge_all in [false, true] {
+        migrate_v2_feed(purge_all).await;
+    }
+}
+
+async fn migrate_v2_feed(purge_all: bool) {
+    use sigil_store::{FeedKind, RealmName, TokenStore};
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let v2 = SqlitePool::connect_with(options).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
+         INSERT INTO schema_migrations VALUES (1, 'initial', 0), (2, 'schema rules', 0);",
+    )
+    .execute(&v2)
+    .await
+    .unwrap();
+    for step in [
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+        include_str!("../migrations/sqlite/0002_schema_rules.sql"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(step))
+            .execute(&v2)
+            .await
+            .unwrap();
+    }
+    sqlx::raw_sql(
+        "INSERT INTO realms (name, settings, version, created_at) VALUES ('default', '{}', 1, 1);
+         INSERT INTO revoked_tokens (realm, jti, expires_at)
+             VALUES ('default', 'j1', 500), ('default', 'j2', 600), ('default', 'j3', 100);
+         DELETE FROM revoked_tokens WHERE jti = 'j3';",
+    )
+    .execute(&v2)
+    .await
+    .unwrap();
+    if purge_all {
+        sqlx::raw_sql("DELETE FROM revoked_tokens")
+            .execute(&v2)
+            .await
+            .unwrap();
+    }
+    v2.close().await;
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    let realm = RealmName::default_realm();
+    let feed = store.revocations_after(&realm, 0, 0).await.unwrap();
+    let got: Vec<_> = feed
+        .iter()
+        .map(|e| (e.position, e.kind, e.id.as_str(), e.expires_at))
+        .collect();
+    if purge_all {
+        assert!(got.is_empty());
+    } else {
+        assert_eq!(
+            got,
+            [
+                (1, FeedKind::Token, "j1", 500),
+                (2, FeedKind::Token, "j2", 600)
+            ]
+        );
+    }
+    store.revoke_token(&realm, "j4", 700).await.unwrap();
+    let after = store.revocations_after(&realm, 2, 0).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert!(
+        after[0].position > 3,
+        "position 3 was used before: {after:?}"
+    );
+}

@@ -259,12 +259,23 @@ impl Provisioner {
                 revoked += 1;
             }
         }
-        // merged with people-store: revoke_grants_of_user + end_sessions_of_user
+        // Grants (their refresh tokens, and through the feed their access tokens) and sessions
+        // end in the store and reach every server within one refresh interval.
+        let grants = self
+            .store
+            .revoke_grants_of_user(realm, &user.id, now)
+            .await?;
+        let sessions = self
+            .store
+            .end_sessions_of_user(realm, &user.id, now)
+            .await?;
         tracing::info!(
             realm = %realm,
             user = %user.id,
             pats_revoked = revoked,
-            "ended what the user holds (sessions and grants: after the people-store merge)"
+            grants_revoked = grants,
+            sessions_ended = sessions,
+            "ended what the user holds"
         );
         Ok(())
     }

@@ -5,7 +5,9 @@
 //! stored version with the loaded one and rebuilds what changed, and rebuilds key sets whose
 //! keys change state — so what the CLI changes reaches a running server within one refresh
 //! interval, without a restart. Revocations made elsewhere arrive the same way, from the
-//! store's revocation feed (see [`super::revocations`]).
+//! store's revocation feed (see [`super::revocations`]), and so do client changes: a client
+//! changed or deleted elsewhere is dropped from the realm's client cache, the realm is not
+//! rebuilt (client changes do not bump its version).
 //!
 //! Each realm is brought up to date on its own: one that fails to reload (a key row that does
 //! not parse, say) keeps serving its last good state, is logged and counted in `/metrics`,
@@ -143,8 +145,12 @@ impl RealmRegistry {
             let refreshed = if version != state.version || keys_due {
                 self.reload(&state).await
             } else {
-                let revocations = state.revocations.catch_up(&*self.store, &state.name, now);
-                revocations.await.map_err(ServerError::from)
+                // Client changes come this way, not as version bumps: drop just those clients.
+                let caught_up = state.revocations.catch_up(&*self.store, &state.name, now);
+                caught_up
+                    .await
+                    .map(|clients| state.forget_clients(&clients))
+                    .map_err(ServerError::from)
             };
             match refreshed {
                 Ok(()) => self.recovered(&state.name),

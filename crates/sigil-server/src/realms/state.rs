@@ -2,7 +2,7 @@
 //! and a cache of its clients.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::Bytes;
 use sigil_jose::legacy_hmac::LegacyHmacKey;
@@ -18,7 +18,8 @@ use crate::seal::MasterKey;
 const CLIENT_CACHE_LIMIT: usize = 10_000;
 
 /// A realm at one version. Replaced, never mutated, when the realm changes — except for the
-/// client cache, which only fills, and the revocations, which follow the store's feed.
+/// client cache, which fills on use and drops a client the feed says changed, and the
+/// revocations, which follow the store's feed.
 #[derive(Debug)]
 pub struct RealmState {
     /// The name.
@@ -42,7 +43,15 @@ pub struct RealmState {
     pub revocations: Arc<Revocations>,
     /// When PAT uses were last written; shared by every version of the realm.
     pub pat_uses: Arc<PatUses>,
-    clients: RwLock<HashMap<String, Arc<ClientRecord>>>,
+    clients: RwLock<ClientCache>,
+}
+
+/// Clients by id, and a count of invalidations: a lookup that began before a client was
+/// dropped must not put back what it read before the change.
+#[derive(Debug, Default)]
+struct ClientCache {
+    entries: HashMap<String, Arc<ClientRecord>>,
+    generation: u64,
 }
 
 /// The sealing context of a realm's legacy HS256 secret.
@@ -65,10 +74,13 @@ impl RealmState {
     ) -> Result<Self, ServerError> {
         let (revocations, pat_uses) = match previous {
             Some(previous) => {
-                previous
+                // This state starts with an empty client cache; `previous` goes on serving if
+                // the rest of the load fails, so it must not keep what the feed says changed.
+                let clients = previous
                     .revocations
                     .catch_up(store, &realm.name, now)
                     .await?;
+                previous.forget_clients(&clients);
                 (previous.revocations.clone(), previous.pat_uses.clone())
             }
             None => (
@@ -105,31 +117,47 @@ impl RealmState {
         })
     }
 
-    /// A client, from the cache or the store. Cached entries live as long as this snapshot,
-    /// which the registry replaces within one refresh interval of any client change.
+    /// A client, from the cache or the store. A client not in the store is not remembered,
+    /// so one created elsewhere is found on its first use; a cached one is dropped when the
+    /// feed reports it changed or deleted ([`Self::forget_clients`]), within one refresh
+    /// interval of the change, without a realm reload.
     pub async fn client(
         &self,
         store: &dyn Store,
         client_id: &str,
     ) -> Result<Option<Arc<ClientRecord>>, sigil_store::StoreError> {
-        if let Some(hit) = self
-            .clients
-            .read()
-            .ok()
-            .and_then(|c| c.get(client_id).cloned())
-        {
-            return Ok(Some(hit));
-        }
+        let generation = {
+            let cache = self.clients.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(hit) = cache.entries.get(client_id) {
+                return Ok(Some(hit.clone()));
+            }
+            cache.generation
+        };
         let Some(found) = store.get_client(&self.name, client_id).await? else {
             return Ok(None);
         };
         let found = Arc::new(found);
-        if let Ok(mut cache) = self.clients.write() {
-            if cache.len() >= CLIENT_CACHE_LIMIT {
-                cache.clear();
+        let mut cache = self.clients.write().unwrap_or_else(PoisonError::into_inner);
+        // A drop since the lookup began may be of this very client, and what the store
+        // answered may predate the change: serve it once, but do not keep it.
+        if cache.generation == generation {
+            if cache.entries.len() >= CLIENT_CACHE_LIMIT {
+                cache.entries.clear();
             }
-            cache.insert(client_id.to_owned(), found.clone());
+            cache.entries.insert(client_id.to_owned(), found.clone());
         }
         Ok(Some(found))
+    }
+
+    /// Drops changed or deleted clients from the cache; the next use reads the store.
+    pub fn forget_clients(&self, client_ids: &[String]) {
+        if client_ids.is_empty() {
+            return;
+        }
+        let mut cache = self.clients.write().unwrap_or_else(PoisonError::into_inner);
+        cache.generation += 1;
+        for id in client_ids {
+            cache.entries.remove(id);
+        }
     }
 }

@@ -84,7 +84,7 @@ pub async fn inspect(
     };
     if kind == TokenKind::AccessToken {
         // A deleted client's tokens die with it: the realm's client cache forgets a deleted
-        // client within one refresh interval (its version bumps).
+        // client within one refresh interval (the revocation feed's client entry).
         let Some(client_id) = claims.extra.get("client_id").and_then(Value::as_str) else {
             return Ok(Inspection::Inactive("access token without client_id"));
         };

@@ -63,3 +63,51 @@ async fn new_realms_clients_keys_and_deletions_take_effect_while_running() {
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
     server.stop().await;
 }
+
+/// A client changed by another process (the CLI, another node) reaches a running server
+/// within a refresh interval through the revocation feed — the server drops that client from
+/// its cache — and the realm is not reloaded for it: its version stays.
+#[tokio::test]
+async fn a_client_changed_elsewhere_is_dropped_from_the_cache_without_a_realm_reload() {
+    let server = TestServer::start().await;
+    let realm = RealmName::default_realm();
+    let (id, secret) = server.client("default", "svc").await;
+    // Issued once: the client is in the realm's cache now.
+    server.token("default", (&id, &secret), &[]).await;
+    let version = server
+        .store
+        .get_realm(&realm)
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+
+    let mut changed = server.store.get_client(&realm, &id).await.unwrap().unwrap();
+    changed.grant_types = vec!["authorization_code".into()];
+    server.store.update_client(&realm, &changed).await.unwrap();
+    server
+        .eventually("the change reaches the cached client", || async {
+            let response = server
+                .post_form(
+                    "/token",
+                    (&id, &secret),
+                    &[("grant_type", "client_credentials")],
+                )
+                .await;
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            body["error"] == "unauthorized_client"
+        })
+        .await;
+    assert_eq!(
+        server
+            .store
+            .get_realm(&realm)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        version,
+        "a client change reloads no realm"
+    );
+    server.stop().await;
+}

@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use sigil_store::{
-    AdminStore, AdminTokenRecord, ClientRecord, ClientStore, KeyRecord, KeyStore, PatRecord, Realm,
-    RealmName, RealmSettings, RealmStore, Result, Revocation, Store, StoreError, TokenStore,
-    UserRecord, UserStore,
+    AdminStore, AdminTokenRecord, ClientRecord, ClientStore, CodeRecord, CodeStore, ConsentRecord,
+    ConsentStore, GrantRecord, GrantStore, KeyRecord, KeyStore, PatRecord, Realm, RealmName,
+    RealmSettings, RealmStore, RefreshRecord, Result, Revocation, Rotation, SessionRecord,
+    SessionStore, Store, StoreError, TakenCode, ThrottleStore, TokenStore, UserRecord, UserStore,
 };
 
 /// Makes the error an injected fault fails with (a fresh one per call).
@@ -152,6 +153,10 @@ impl ClientStore for StoreDouble {
         self.check("list_clients")?;
         self.inner.list_clients(realm).await
     }
+    async fn update_client(&self, realm: &RealmName, client: &ClientRecord) -> Result<()> {
+        self.check("update_client")?;
+        self.inner.update_client(realm, client).await
+    }
     async fn delete_client(&self, realm: &RealmName, client_id: &str) -> Result<bool> {
         self.check("delete_client")?;
         self.inner.delete_client(realm, client_id).await
@@ -273,5 +278,171 @@ impl Store for StoreDouble {
     }
     fn backend(&self) -> &'static str {
         "test double over sqlite"
+    }
+}
+
+#[async_trait]
+impl CodeStore for StoreDouble {
+    async fn insert_code(&self, realm: &RealmName, code: &CodeRecord) -> Result<()> {
+        self.check("insert_code")?;
+        self.inner.insert_code(realm, code).await
+    }
+    async fn take_code(&self, realm: &RealmName, code_hash: &[u8], now: i64) -> Result<TakenCode> {
+        self.check("take_code")?;
+        self.inner.take_code(realm, code_hash, now).await
+    }
+}
+
+#[async_trait]
+impl GrantStore for StoreDouble {
+    async fn insert_grant(
+        &self,
+        realm: &RealmName,
+        grant: &GrantRecord,
+        refresh: Option<&RefreshRecord>,
+    ) -> Result<()> {
+        self.check("insert_grant")?;
+        self.inner.insert_grant(realm, grant, refresh).await
+    }
+    async fn get_grant(&self, realm: &RealmName, id: &str) -> Result<Option<GrantRecord>> {
+        self.check("get_grant")?;
+        self.inner.get_grant(realm, id).await
+    }
+    async fn rotate_refresh(
+        &self,
+        realm: &RealmName,
+        presented_hash: &[u8],
+        successor: &RefreshRecord,
+        successor_sealed: &[u8],
+        now: i64,
+        grace_secs: i64,
+    ) -> Result<Rotation> {
+        self.check("rotate_refresh")?;
+        let inner = &self.inner;
+        inner
+            .rotate_refresh(
+                realm,
+                presented_hash,
+                successor,
+                successor_sealed,
+                now,
+                grace_secs,
+            )
+            .await
+    }
+    async fn revoke_grant(&self, realm: &RealmName, id: &str, now: i64) -> Result<bool> {
+        self.check("revoke_grant")?;
+        self.inner.revoke_grant(realm, id, now).await
+    }
+    async fn revoke_grants_of_user(
+        &self,
+        realm: &RealmName,
+        user_id: &str,
+        now: i64,
+    ) -> Result<u64> {
+        self.check("revoke_grants_of_user")?;
+        self.inner.revoke_grants_of_user(realm, user_id, now).await
+    }
+    async fn revoke_grants_of_client(
+        &self,
+        realm: &RealmName,
+        client_id: &str,
+        now: i64,
+    ) -> Result<u64> {
+        self.check("revoke_grants_of_client")?;
+        self.inner
+            .revoke_grants_of_client(realm, client_id, now)
+            .await
+    }
+}
+
+#[async_trait]
+impl SessionStore for StoreDouble {
+    async fn insert_session(&self, realm: &RealmName, session: &SessionRecord) -> Result<()> {
+        self.check("insert_session")?;
+        self.inner.insert_session(realm, session).await
+    }
+    async fn find_session(
+        &self,
+        realm: &RealmName,
+        secret_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<SessionRecord>> {
+        self.check("find_session")?;
+        self.inner.find_session(realm, secret_hash, now).await
+    }
+    async fn get_session(&self, realm: &RealmName, id: &str) -> Result<Option<SessionRecord>> {
+        self.check("get_session")?;
+        self.inner.get_session(realm, id).await
+    }
+    async fn touch_session(&self, realm: &RealmName, id: &str, now: i64) -> Result<()> {
+        self.check("touch_session")?;
+        self.inner.touch_session(realm, id, now).await
+    }
+    async fn end_session(&self, realm: &RealmName, id: &str, now: i64) -> Result<bool> {
+        self.check("end_session")?;
+        self.inner.end_session(realm, id, now).await
+    }
+    async fn end_sessions_of_user(
+        &self,
+        realm: &RealmName,
+        user_id: &str,
+        now: i64,
+    ) -> Result<u64> {
+        self.check("end_sessions_of_user")?;
+        self.inner.end_sessions_of_user(realm, user_id, now).await
+    }
+}
+
+#[async_trait]
+impl ConsentStore for StoreDouble {
+    async fn get_consent(
+        &self,
+        realm: &RealmName,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<Option<ConsentRecord>> {
+        self.check("get_consent")?;
+        self.inner.get_consent(realm, user_id, client_id).await
+    }
+    async fn put_consent(&self, realm: &RealmName, consent: &ConsentRecord) -> Result<()> {
+        self.check("put_consent")?;
+        self.inner.put_consent(realm, consent).await
+    }
+    async fn delete_consents_of_client(&self, realm: &RealmName, client_id: &str) -> Result<u64> {
+        self.check("delete_consents_of_client")?;
+        self.inner.delete_consents_of_client(realm, client_id).await
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for StoreDouble {
+    async fn record_login_failure(
+        &self,
+        realm: &RealmName,
+        key: &str,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<(u32, i64)> {
+        self.check("record_login_failure")?;
+        self.inner
+            .record_login_failure(realm, key, now, window_secs)
+            .await
+    }
+    async fn login_failures(
+        &self,
+        realm: &RealmName,
+        key: &str,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<(u32, Option<i64>)> {
+        self.check("login_failures")?;
+        self.inner
+            .login_failures(realm, key, now, window_secs)
+            .await
+    }
+    async fn clear_login_failures(&self, realm: &RealmName, key: &str) -> Result<()> {
+        self.check("clear_login_failures")?;
+        self.inner.clear_login_failures(realm, key).await
     }
 }

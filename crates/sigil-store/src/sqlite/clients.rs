@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteStore, bump_realm_version, json_list, parse_list, to_i64, to_u64};
+use super::{SqliteStore, begin_write, feed, json_list, parse_list, require_realm, to_i64, to_u64};
 use crate::{ClientRecord, ClientStore, RealmName, Result, StoreError};
 
 const COLUMNS: &str = "client_id, name, secret_hash, auth_method, grant_types, redirect_uris, \
@@ -29,8 +29,10 @@ fn client(row: &SqliteRow) -> Result<ClientRecord> {
 #[async_trait]
 impl ClientStore for SqliteStore {
     async fn insert_client(&self, realm: &RealmName, c: &ClientRecord) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        bump_realm_version(&mut tx, realm).await?;
+        // No version bump: nothing caches a client it has not seen, so a new one is found on
+        // its first use by every server (`RealmState::client` looks misses up in the store).
+        let mut tx = begin_write(&self.pool).await?;
+        require_realm(&mut *tx, realm).await?;
         sqlx::query(
             "INSERT INTO clients (realm, client_id, name, secret_hash, auth_method, grant_types,
                                   redirect_uris, scopes, audiences, access_token_ttl_secs,
@@ -79,16 +81,53 @@ impl ClientStore for SqliteStore {
         rows.iter().map(client).collect()
     }
 
+    async fn update_client(&self, realm: &RealmName, c: &ClientRecord) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await?;
+        let updated = sqlx::query(
+            "UPDATE clients SET name = ?, secret_hash = ?, auth_method = ?, grant_types = ?,
+                                redirect_uris = ?, scopes = ?, audiences = ?,
+                                access_token_ttl_secs = ?, signing_alg = ?, settings = ?
+             WHERE realm = ? AND client_id = ?",
+        )
+        .bind(&c.name)
+        .bind(&c.secret_hash)
+        .bind(&c.auth_method)
+        .bind(json_list(&c.grant_types))
+        .bind(json_list(&c.redirect_uris))
+        .bind(json_list(&c.scopes))
+        .bind(json_list(&c.audiences))
+        .bind(c.access_token_ttl_secs.map(to_i64))
+        .bind(&c.signing_alg)
+        .bind(serde_json::to_string(&c.settings)?)
+        .bind(realm.as_str())
+        .bind(&c.client_id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "client {:?} in realm {realm}",
+                c.client_id
+            )));
+        }
+        // Servers drop this one client from their caches; the realm is not reloaded.
+        feed::push_client(&mut tx, realm, &c.client_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn delete_client(&self, realm: &RealmName, client_id: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        bump_realm_version(&mut tx, realm).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let deleted = sqlx::query("DELETE FROM clients WHERE realm = ? AND client_id = ?")
             .bind(realm.as_str())
             .bind(client_id)
             .execute(&mut *tx)
             .await?;
+        if deleted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        feed::push_client(&mut tx, realm, client_id).await?;
         tx.commit().await?;
-        Ok(deleted.rows_affected() > 0)
+        Ok(true)
     }
 }
 

@@ -2,8 +2,14 @@
 
 mod admin;
 mod clients;
+mod codes;
+mod consents;
+mod feed;
+mod grants;
 mod keys;
 mod realms;
+mod sessions;
+mod throttle;
 mod tokens;
 mod users;
 
@@ -136,14 +142,37 @@ async fn bump_realm_version(tx: &mut Transaction<'_, Sqlite>, realm: &RealmName)
 }
 
 /// [`StoreError::UnknownRealm`] unless the realm exists.
-async fn require_realm(pool: &SqlitePool, realm: &RealmName) -> Result<()> {
+async fn require_realm<'c, E>(executor: E, realm: &RealmName) -> Result<()>
+where
+    E: sqlx::Executor<'c, Database = Sqlite>,
+{
     let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM realms WHERE name = ?")
         .bind(realm.as_str())
-        .fetch_optional(pool)
+        .fetch_optional(executor)
         .await?;
     found
         .map(|_| ())
         .ok_or_else(|| StoreError::UnknownRealm(realm.to_string()))
+}
+
+/// A transaction that will write after reading: `BEGIN IMMEDIATE` takes SQLite's write lock
+/// first, so concurrent writers queue (under the busy timeout) instead of reading the same
+/// state and racing — or failing with `SQLITE_BUSY_SNAPSHOT` when a read lock cannot be
+/// upgraded. Every read-then-write operation of this backend starts here.
+async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+/// Renames a uniqueness conflict after the record it is about.
+fn conflict_as(what: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match StoreError::from(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(what()),
+        other => other,
+    }
+}
+
+fn to_u32(value: i64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 fn json_list(items: &[String]) -> String {

@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteStore, require_realm};
-use crate::{PatRecord, RealmName, Result, Revocation, TokenStore};
+use super::{SqliteStore, begin_write, feed, require_realm};
+use crate::{FeedKind, PatRecord, RealmName, Result, Revocation, TokenStore};
 
 fn pat(row: &SqliteRow) -> Result<PatRecord> {
     Ok(PatRecord {
@@ -23,16 +23,8 @@ const PAT_COLUMNS: &str = "jti, user_id, name, created_at, expires_at, last_used
 impl TokenStore for SqliteStore {
     async fn revoke_token(&self, realm: &RealmName, jti: &str, expires_at: i64) -> Result<()> {
         require_realm(&self.pool, realm).await?;
-        sqlx::query(
-            "INSERT INTO revoked_tokens (realm, jti, expires_at) VALUES (?, ?, ?)
-             ON CONFLICT (realm, jti) DO NOTHING",
-        )
-        .bind(realm.as_str())
-        .bind(jti)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        feed::push(&mut conn, realm, FeedKind::Token, jti, expires_at).await
     }
 
     async fn revocations_after(
@@ -41,32 +33,15 @@ impl TokenStore for SqliteStore {
         position: i64,
         now: i64,
     ) -> Result<Vec<Revocation>> {
-        let rows = sqlx::query(
-            "SELECT position, jti, expires_at FROM revoked_tokens
-             WHERE realm = ? AND position > ? AND expires_at > ? ORDER BY position",
-        )
-        .bind(realm.as_str())
-        .bind(position)
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Revocation {
-                    position: row.try_get("position")?,
-                    jti: row.try_get("jti")?,
-                    expires_at: row.try_get("expires_at")?,
-                })
-            })
-            .collect()
+        let mut conn = self.pool.acquire().await?;
+        feed::after(&mut conn, realm, position, now).await
     }
 
     async fn purge_expired_revocations(&self, now: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM revoked_tokens WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        let mut tx = begin_write(&self.pool).await?;
+        let purged = feed::purge(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(purged)
     }
 
     async fn insert_pat(&self, realm: &RealmName, p: &PatRecord) -> Result<()> {
@@ -129,9 +104,10 @@ impl TokenStore for SqliteStore {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO revoked_tokens (realm, jti, expires_at)
-             SELECT realm, jti, expires_at FROM personal_access_tokens WHERE realm = ? AND jti = ?
-             ON CONFLICT (realm, jti) DO NOTHING",
+            "INSERT INTO revocation_feed (realm, kind, id, expires_at)
+             SELECT realm, 'token', jti, expires_at FROM personal_access_tokens
+             WHERE realm = ? AND jti = ?
+             ON CONFLICT (realm, kind, id) DO NOTHING",
         )
         .bind(realm.as_str())
         .bind(jti)

@@ -1,0 +1,93 @@
+//! The revocation feed (`revocation_feed`): what every write that revokes or changes something
+//! a server holds in memory adds, in the writer's transaction, so that the entry exists exactly
+//! when the change does.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row as _, Sqlite, SqliteConnection, Transaction};
+
+use crate::{CLIENT_FEED_RETENTION_SECS, FeedKind, RealmName, Result, Revocation, StoreError};
+
+/// A client entry not yet seen by a purge (see [`purge`]).
+const UNSTAMPED: i64 = i64::MAX;
+
+/// Adds an entry for a token, grant or session, once: a second revocation of the same thing
+/// keeps the first entry and its position.
+pub(super) async fn push(
+    conn: &mut SqliteConnection,
+    realm: &RealmName,
+    kind: FeedKind,
+    id: &str,
+    expires_at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO revocation_feed (realm, kind, id, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (realm, kind, id) DO NOTHING",
+    )
+    .bind(realm.as_str())
+    .bind(kind.as_str())
+    .bind(id)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds a "this client changed" entry at a new position: a server that saw an earlier change
+/// of the same client must see this one too, so the old entry is replaced, not kept. Without
+/// a `now` (client changes take none), it expires only once a purge has stamped it.
+pub(super) async fn push_client(
+    tx: &mut Transaction<'_, Sqlite>,
+    realm: &RealmName,
+    client_id: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM revocation_feed WHERE realm = ? AND kind = 'client' AND id = ?")
+        .bind(realm.as_str())
+        .bind(client_id)
+        .execute(&mut **tx)
+        .await?;
+    push(tx, realm, FeedKind::Client, client_id, UNSTAMPED).await
+}
+
+/// The realm's entries after `position` that have not expired by `now`, oldest first.
+pub(super) async fn after(
+    conn: &mut SqliteConnection,
+    realm: &RealmName,
+    position: i64,
+    now: i64,
+) -> Result<Vec<Revocation>> {
+    let rows = sqlx::query(
+        "SELECT position, kind, id, expires_at FROM revocation_feed
+         WHERE realm = ? AND position > ? AND expires_at > ? ORDER BY position",
+    )
+    .bind(realm.as_str())
+    .bind(position)
+    .bind(now)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(entry).collect()
+}
+
+fn entry(row: &SqliteRow) -> Result<Revocation> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Revocation {
+        position: row.try_get("position")?,
+        kind: FeedKind::from_name(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("revocation feed kind {kind:?}")))?,
+        id: row.try_get("id")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+/// Deletes expired entries, then gives unstamped client entries their retention from `now`.
+pub(super) async fn purge(tx: &mut Transaction<'_, Sqlite>, now: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM revocation_feed WHERE expires_at <= ?")
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE revocation_feed SET expires_at = ? WHERE expires_at = ?")
+        .bind(now.saturating_add(CLIENT_FEED_RETENTION_SECS))
+        .bind(UNSTAMPED)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
