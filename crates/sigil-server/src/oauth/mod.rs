@@ -4,5 +4,5 @@
 pub mod error;
 pub mod form;
 
-pub use error::{ErrorCode, OAuthError};
+pub use error::{ErrorCode, OAuthError, printable};
 pub use form::Form;

@@ -6,12 +6,13 @@ use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
 use sigil_jose::legacy_hmac::LegacyHmacKey;
-use sigil_store::{ClientRecord, Realm, RealmName, RealmSettings, Store};
+use sigil_store::{Realm, RealmName, RealmSettings, Store};
 
 use super::{PatUses, Revocations};
 use crate::ServerError;
-use crate::endpoints::discovery;
 use crate::keys::RealmKeys;
+use crate::op::clients::{ClientLookupError, ClientMetadata};
+use crate::op::metadata;
 use crate::seal::MasterKey;
 
 /// Clients kept per realm snapshot; a realm with more simply reads the rest from the store.
@@ -42,7 +43,7 @@ pub struct RealmState {
     pub revocations: Arc<Revocations>,
     /// When PAT uses were last written; shared by every version of the realm.
     pub pat_uses: Arc<PatUses>,
-    clients: RwLock<HashMap<String, Arc<ClientRecord>>>,
+    clients: RwLock<HashMap<String, Arc<ClientMetadata>>>,
 }
 
 /// The sealing context of a realm's legacy HS256 secret.
@@ -89,7 +90,7 @@ impl RealmState {
             }
             None => None,
         };
-        let (openid_configuration, oauth_metadata) = discovery::documents(&issuer, &keys);
+        let (openid_configuration, oauth_metadata) = metadata::documents(&issuer, &keys);
         Ok(Self {
             name: realm.name,
             issuer,
@@ -105,13 +106,14 @@ impl RealmState {
         })
     }
 
-    /// A client, from the cache or the store. Cached entries live as long as this snapshot,
-    /// which the registry replaces within one refresh interval of any client change.
+    /// A client's parsed registration, from the cache or the store. Cached entries live as
+    /// long as this snapshot, which the registry replaces within one refresh interval of any
+    /// client change. A stored registration that does not parse is an error, never cached.
     pub async fn client(
         &self,
         store: &dyn Store,
         client_id: &str,
-    ) -> Result<Option<Arc<ClientRecord>>, sigil_store::StoreError> {
+    ) -> Result<Option<Arc<ClientMetadata>>, ClientLookupError> {
         if let Some(hit) = self
             .clients
             .read()
@@ -123,7 +125,7 @@ impl RealmState {
         let Some(found) = store.get_client(&self.name, client_id).await? else {
             return Ok(None);
         };
-        let found = Arc::new(found);
+        let found = Arc::new(ClientMetadata::parse(&found)?);
         if let Ok(mut cache) = self.clients.write() {
             if cache.len() >= CLIENT_CACHE_LIMIT {
                 cache.clear();

@@ -1,5 +1,9 @@
 //! HTML for people. Until the login pages arrive this is the error page the authorization
-//! endpoint shows when it must not redirect.
+//! endpoint shows when it must not redirect, and its error type.
+
+mod page_error;
+
+pub use page_error::PageError;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
