@@ -19,7 +19,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
 use crate::connections::ConnectionLimits;
-use crate::endpoints::{authorize, discovery, introspect, json_error, jwks, revoke, token};
+use crate::endpoints::{authorize, discovery, introspect, jwks, revoke, token};
+use crate::http::json_error;
+use crate::op::Context;
 use crate::ops::health;
 use crate::ops::metrics::Metrics;
 use crate::ops::request_id::SequentialRequestId;
@@ -65,14 +67,10 @@ impl Default for ServerConfig {
 /// What every handler shares.
 #[derive(Debug)]
 pub struct App {
-    /// The store.
-    pub store: Arc<dyn Store>,
+    /// Store, clock and randomness: what the protocol services of `op` take.
+    pub ctx: Context,
     /// The realms.
     pub realms: Arc<RealmRegistry>,
-    /// The one source of time.
-    pub clock: Arc<dyn Clock>,
-    /// The one source of randomness (codes, secrets, `jti`s).
-    pub rng: Arc<dyn Rng>,
     /// Settings.
     pub config: ServerConfig,
     /// Counters (shared with the realm registry, which counts refresh failures).
@@ -116,11 +114,9 @@ impl Server {
             metrics.clone(),
         ));
         let app = Arc::new(App {
-            store,
+            ctx: Context::new(store, clock, rng),
             realms,
-            clock,
-            rng,
-            cache_control: crate::endpoints::public_cache_control(config.jwks_max_age_secs),
+            cache_control: crate::http::public_cache_control(config.jwks_max_age_secs),
             config,
             metrics,
         });
@@ -158,7 +154,7 @@ impl Server {
         let janitor = tokio::spawn(purge_revocations(self.app.clone()));
         // The CSPRNG seeds itself on first use (≈ 20 ms); do it now, off the request path, so
         // the first token issued does not wait for it.
-        let rng = self.app.rng.clone();
+        let rng = self.app.ctx.rng.clone();
         tokio::task::spawn_blocking(move || {
             if crate::random::token(&*rng, 1).is_err() {
                 tracing::error!(
@@ -170,7 +166,7 @@ impl Server {
         tracing::info!(
             issuer = %self.issuer,
             listen = %self.local_addr(),
-            store = self.app.store.backend(),
+            store = self.app.ctx.store.backend(),
             ready_ms = self.app.config.started_at.elapsed().as_millis() as u64,
             "sigil is serving"
         );
@@ -194,7 +190,7 @@ async fn rotate_keys(app: Arc<App>) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        let realms = match app.store.list_realms().await {
+        let realms = match app.ctx.store.list_realms().await {
             Ok(realms) => realms,
             Err(e) => {
                 tracing::warn!(error = %e, "key rotation check failed");
@@ -202,9 +198,9 @@ async fn rotate_keys(app: Arc<App>) {
             }
         };
         for realm in realms {
-            let now = app.clock.now();
+            let now = app.ctx.now();
             if let Err(e) = crate::keys::rotation::rotate_due(
-                &*app.store,
+                &*app.ctx.store,
                 app.realms.master(),
                 &realm,
                 lead,
@@ -223,7 +219,7 @@ async fn purge_revocations(app: Arc<App>) {
     let mut ticker = tokio::time::interval(Duration::from_secs(3600));
     loop {
         ticker.tick().await;
-        match app.store.purge_expired_revocations(app.clock.now()).await {
+        match app.ctx.store.purge_expired_revocations(app.ctx.now()).await {
             Ok(n) if n > 0 => tracing::info!(purged = n, "expired revocations purged"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purging revocations failed"),

@@ -13,7 +13,7 @@ use sigil_store::RealmName;
 
 use super::{AdminError, authenticate};
 use crate::app::App;
-use crate::endpoints::no_store;
+use crate::http::no_store;
 use crate::tokens::mint::{self, MintRequest};
 
 /// The request body.
@@ -78,7 +78,7 @@ async fn handle(
         claims: body.claims.unwrap_or_default(),
         alg,
     };
-    let minted = mint::mint(&state, &request, app.clock.now(), &*app.rng)?;
+    let minted = mint::mint(&state, &request, app.ctx.now(), &*app.ctx.rng)?;
     app.metrics.token_issued("trusted_mint", name.as_str());
     tracing::info!(realm = %name, admin = %admin.id, kid = %minted.kid, "token minted");
     let body = json!({

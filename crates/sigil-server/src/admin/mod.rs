@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use sigil_store::AdminTokenRecord;
 
 use crate::app::App;
-use crate::endpoints::{RepeatedAuthorization, no_store};
+use crate::http::{RepeatedAuthorization, no_store};
 use crate::random;
 
 /// Prefix of admin tokens, so secret scanners can recognise them.
@@ -127,7 +127,7 @@ pub async fn authenticate(
             "a valid admin bearer token is required",
         )
     };
-    let token = crate::endpoints::authorization(headers)
+    let token = crate::http::authorization(headers)
         .map_err(|_| AdminError::invalid(RepeatedAuthorization::DESCRIPTION))?
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -139,15 +139,16 @@ pub async fn authenticate(
         .ok_or_else(unauthorized)?;
     // A lookup by SHA-256 of a 256-bit random token reveals nothing through timing.
     let record = app
+        .ctx
         .store
         .find_admin_token(&random::digest(token))
         .await?
         .ok_or_else(unauthorized)?;
-    let now = app.clock.now();
+    let now = app.ctx.now();
     if record.expires_at.is_some_and(|at| at <= now) {
         return Err(unauthorized());
     }
-    match app.store.touch_admin_token(&record.id, now).await {
+    match app.ctx.store.touch_admin_token(&record.id, now).await {
         // Deleted between the lookup and now: as good as never issued.
         Err(sigil_store::StoreError::NotFound(_)) => return Err(unauthorized()),
         other => other?,

@@ -97,6 +97,22 @@ impl RedirectUri {
     /// - never a fragment (RFC 6749 §3.1.2) or user information; never `javascript`, `data`,
     ///   `file`, `vbscript` or any other scheme.
     pub fn parse(uri: &str, policy: RedirectUriPolicy) -> Result<Self, RedirectUriError> {
+        Self::check(uri, policy, true)
+    }
+
+    /// A URI read back from a stored registration: the same rules under the widest policy
+    /// (the one that admitted it is not recorded), without the development warning, which
+    /// was given when it was registered. A stored URI that fails is a corrupted row.
+    pub fn parse_stored(uri: &str) -> Result<Self, RedirectUriError> {
+        Self::check(uri, RedirectUriPolicy::Development, false)
+    }
+
+    /// Whether a requested `redirect_uri` matches this registered one (see [`matches`]).
+    pub fn matches(&self, requested: &str) -> bool {
+        matches(&self.0, requested)
+    }
+
+    fn check(uri: &str, policy: RedirectUriPolicy, warn: bool) -> Result<Self, RedirectUriError> {
         let refuse = |reason| RedirectUriError {
             uri: uri.to_owned(),
             reason,
@@ -128,6 +144,7 @@ impl RedirectUri {
                         RedirectUriPolicy::Production => {
                             return Err(refuse(Reason::HttpNotLoopback));
                         }
+                        RedirectUriPolicy::Development if !warn => {}
                         RedirectUriPolicy::Development => tracing::warn!(
                             redirect_uri = uri,
                             "accepted an http redirect URI to a non-loopback host (not in production); codes would travel in clear"

@@ -1,7 +1,5 @@
-//! Token introspection (RFC 7662): for confidential clients only (§2.1: the caller must be
-//! authorized; a public client id is no credential). Anything not valid now — unknown,
-//! expired, revoked, foreign, not an access token, or not meant for the caller (§4) — is
-//! `{"active":false}` and nothing more.
+//! Token introspection (RFC 7662 §2): reads the form and the caller's credentials, asks
+//! `op::introspection`, renders the JSON (`{"active":false}` for anything not active).
 
 use std::sync::Arc;
 
@@ -11,12 +9,13 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::token::client_auth;
-use super::{RealmRef, no_store};
+use super::{RealmRef, client_auth};
 use crate::app::App;
-use crate::oauth::{Form, OAuthError};
+use crate::http::{no_store, read_form};
+use crate::oauth::OAuthError;
+use crate::op;
+use crate::op::introspection::Introspection;
 use crate::realms::RealmState;
-use crate::tokens::inspect::{self, Inspection};
 
 /// `POST /introspect`.
 pub async fn introspect(
@@ -42,21 +41,14 @@ async fn handle(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Value, OAuthError> {
-    let form = Form::read(headers, body).await?;
-    let caller = client_auth::authenticate(app, realm, headers, &form).await?;
-    if caller.auth_method == client_auth::NONE {
-        return Err(OAuthError::invalid_client(
-            "public clients may not introspect tokens",
-        ));
-    }
+    let form = read_form(headers, body).await?;
+    let credentials = client_auth::credentials(headers, &form)?;
+    let caller = op::clients::authenticate(&app.ctx, realm, &credentials).await?;
     let token = form.require("token")?;
-    let reason = match inspect::inspect(&*app.store, realm, token, app.clock.now()).await? {
-        Inspection::Active { claims, kind } if inspect::visible_to(&claims, kind, &caller) => {
-            return Ok(Value::Object(inspect::introspection_members(&claims, kind)));
-        }
-        Inspection::Active { .. } => "neither issued to nor meant for the caller",
-        Inspection::Inactive(reason) => reason,
-    };
-    tracing::debug!(reason, "introspection: inactive");
-    Ok(json!({ "active": false }))
+    Ok(
+        match op::introspection::introspect(&app.ctx, realm, &caller, token).await? {
+            Introspection::Active(members) => Value::Object(members),
+            Introspection::Inactive => json!({ "active": false }),
+        },
+    )
 }

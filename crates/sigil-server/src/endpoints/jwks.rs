@@ -7,8 +7,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{RealmRef, public_json};
+use super::RealmRef;
 use crate::app::App;
+use crate::http::public_json;
 
 /// `GET /jwks.json` and its aliases.
 pub async fn jwks(

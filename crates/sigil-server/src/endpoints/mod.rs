@@ -1,7 +1,8 @@
-//! One module per protocol endpoint, named after its specification. Shared here: the realm
-//! extractor and the response headers several endpoints set.
+//! One module per protocol endpoint, named after its specification: each parses the request,
+//! calls a service of `op`, and renders the outcome. Shared here: the realm extractor.
 
 pub mod authorize;
+pub mod client_auth;
 pub mod discovery;
 pub mod introspect;
 pub mod jwks;
@@ -11,67 +12,14 @@ pub mod token;
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use sigil_store::RealmName;
 
 use crate::app::App;
+use crate::http::json_error;
 use crate::realms::RealmState;
-
-/// Marks a response as never to be cached (RFC 6749 §5.1).
-pub fn no_store(headers: &mut HeaderMap) {
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-}
-
-/// `Cache-Control` of public, cacheable documents, formatted once per server.
-pub fn public_cache_control(max_age: u64) -> HeaderValue {
-    HeaderValue::try_from(format!("public, max-age={max_age}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("public"))
-}
-
-/// Public, cacheable JSON for anyone (discovery, JWKS): `max-age` and CORS `*`.
-pub fn public_json(headers: &mut HeaderMap, cache_control: &HeaderValue) {
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(header::CACHE_CONTROL, cache_control.clone());
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-}
-
-/// A request with more than one `Authorization` header: which credential did it mean?
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RepeatedAuthorization;
-
-impl RepeatedAuthorization {
-    /// The public description of the refusal.
-    pub const DESCRIPTION: &'static str = "the request has more than one Authorization header";
-}
-
-/// The request's one `Authorization` header, if any. RFC 9110 §11.6.2 defines it as a single
-/// credential, not a list: a second one is refused rather than ignored, since a server that
-/// reads the first while a proxy or library reads the last authenticates someone else.
-pub fn authorization(headers: &HeaderMap) -> Result<Option<&HeaderValue>, RepeatedAuthorization> {
-    let mut values = headers.get_all(header::AUTHORIZATION).iter();
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(RepeatedAuthorization);
-    }
-    Ok(first)
-}
-
-/// A JSON error for requests that never reach an OAuth handler (unknown realm, outage).
-pub fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let body = serde_json::json!({ "error": error, "error_description": description });
-    let mut response = (status, axum::Json(body)).into_response();
-    no_store(response.headers_mut());
-    response
-}
 
 /// The realm a request addresses: `/realms/{realm}/…`, or `default` at the root.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
-//! Token revocation (RFC 7009): a client revokes an access token issued to it. The answer is
-//! 200 whether or not the token was valid (§2.2), so revocation reveals nothing.
+//! Token revocation (RFC 7009 §2.1): reads the form and the client's credentials, asks
+//! `op::revocation`, answers 200 whether or not the token was valid (§2.2).
 
 use std::sync::Arc;
 
@@ -7,14 +7,13 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
-use super::token::client_auth;
-use super::{RealmRef, no_store};
+use super::{RealmRef, client_auth};
 use crate::app::App;
-use crate::oauth::{ErrorCode, Form, OAuthError};
+use crate::http::{no_store, read_form};
+use crate::oauth::OAuthError;
+use crate::op;
 use crate::realms::RealmState;
-use crate::tokens::inspect::{self, Inspection, TOKEN_USE_PAT};
 
 /// `POST /revoke`.
 pub async fn revoke(
@@ -40,28 +39,9 @@ async fn handle(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(), OAuthError> {
-    let form = Form::read(headers, body).await?;
-    let client = client_auth::authenticate(app, realm, headers, &form).await?;
+    let form = read_form(headers, body).await?;
+    let credentials = client_auth::credentials(headers, &form)?;
+    let client = op::clients::authenticate(&app.ctx, realm, &credentials).await?;
     let token = form.require("token")?;
-    let now = app.clock.now();
-    let Inspection::Active { claims, .. } =
-        inspect::inspect(&*app.store, realm, token, now).await?
-    else {
-        return Ok(());
-    };
-    let token_client = claims.extra.get("client_id").and_then(Value::as_str);
-    let is_pat = claims.extra.get("token_use").and_then(Value::as_str) == Some(TOKEN_USE_PAT);
-    if is_pat || token_client != Some(client.client_id.as_str()) {
-        // §2.1: the server verifies the token was issued to the requesting client.
-        return Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "the token was not issued to this client",
-        ));
-    }
-    if let (Some(jti), Some(exp)) = (claims.jti.as_deref(), claims.exp) {
-        app.store.revoke_token(&realm.name, jti, exp.0).await?;
-        realm.revocations.record(jti, exp.0);
-        tracing::info!(realm = %realm.name, client = %client.client_id, "access token revoked");
-    }
-    Ok(())
+    op::revocation::revoke(&app.ctx, realm, &client, token).await
 }

@@ -8,14 +8,15 @@ use std::borrow::Cow;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::endpoints::no_store;
+use crate::http::no_store;
 
-/// Error codes of RFC 6749 §5.2, RFC 7009 §2.2.1 and RFC 8707 §2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Error codes of RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, OIDC Core §3.1.2.6, RFC 7009
+/// §2.2.1, RFC 7591 §3.2.2-adjacent discovery errors, and RFC 8707 §2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// `invalid_request`.
     InvalidRequest,
-    /// `invalid_client`: always 401 with `WWW-Authenticate`.
+    /// `invalid_client`: always 401 with `WWW-Authenticate: Basic`.
     InvalidClient,
     /// `invalid_grant`.
     InvalidGrant,
@@ -23,12 +24,38 @@ pub enum ErrorCode {
     UnauthorizedClient,
     /// `unsupported_grant_type`.
     UnsupportedGrantType,
+    /// `unsupported_response_type` (RFC 6749 §4.1.2.1).
+    UnsupportedResponseType,
+    /// `access_denied` (RFC 6749 §4.1.2.1): the person or the server said no.
+    AccessDenied,
     /// `invalid_scope`.
     InvalidScope,
     /// `invalid_target` (RFC 8707).
     InvalidTarget,
+    /// `invalid_token` (RFC 6750 §3.1): 401 with a `Bearer` challenge.
+    InvalidToken,
+    /// `insufficient_scope` (RFC 6750 §3.1): 403 with a `Bearer` challenge.
+    InsufficientScope,
     /// `unsupported_token_type` (RFC 7009).
     UnsupportedTokenType,
+    /// `interaction_required` (OIDC Core §3.1.2.6): `prompt=none` and the person must act.
+    InteractionRequired,
+    /// `login_required` (OIDC Core §3.1.2.6): `prompt=none` without a usable session.
+    LoginRequired,
+    /// `account_selection_required` (OIDC Core §3.1.2.6).
+    AccountSelectionRequired,
+    /// `consent_required` (OIDC Core §3.1.2.6): `prompt=none` without consent on record.
+    ConsentRequired,
+    /// `invalid_request_uri` (OIDC Core §3.1.2.6).
+    InvalidRequestUri,
+    /// `invalid_request_object` (OIDC Core §3.1.2.6).
+    InvalidRequestObject,
+    /// `request_not_supported` (OIDC Core §3.1.2.6): the `request` parameter.
+    RequestNotSupported,
+    /// `request_uri_not_supported` (OIDC Core §3.1.2.6): the `request_uri` parameter.
+    RequestUriNotSupported,
+    /// `registration_not_supported` (OIDC Core §3.1.2.6): the `registration` parameter.
+    RegistrationNotSupported,
     /// `server_error`.
     ServerError,
     /// `temporarily_unavailable` (the database is down).
@@ -36,6 +63,33 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for tables and tests.
+    pub const ALL: [Self; 23] = [
+        Self::InvalidRequest,
+        Self::InvalidClient,
+        Self::InvalidGrant,
+        Self::UnauthorizedClient,
+        Self::UnsupportedGrantType,
+        Self::UnsupportedResponseType,
+        Self::AccessDenied,
+        Self::InvalidScope,
+        Self::InvalidTarget,
+        Self::InvalidToken,
+        Self::InsufficientScope,
+        Self::UnsupportedTokenType,
+        Self::InteractionRequired,
+        Self::LoginRequired,
+        Self::AccountSelectionRequired,
+        Self::ConsentRequired,
+        Self::InvalidRequestUri,
+        Self::InvalidRequestObject,
+        Self::RequestNotSupported,
+        Self::RequestUriNotSupported,
+        Self::RegistrationNotSupported,
+        Self::ServerError,
+        Self::TemporarilyUnavailable,
+    ];
+
     /// The wire value.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,21 +98,56 @@ impl ErrorCode {
             Self::InvalidGrant => "invalid_grant",
             Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::AccessDenied => "access_denied",
             Self::InvalidScope => "invalid_scope",
             Self::InvalidTarget => "invalid_target",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
             Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::InteractionRequired => "interaction_required",
+            Self::LoginRequired => "login_required",
+            Self::AccountSelectionRequired => "account_selection_required",
+            Self::ConsentRequired => "consent_required",
+            Self::InvalidRequestUri => "invalid_request_uri",
+            Self::InvalidRequestObject => "invalid_request_object",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::RegistrationNotSupported => "registration_not_supported",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
         }
     }
 
-    /// The HTTP status RFC 6749 §5.2 implies.
+    /// The HTTP status of a direct (JSON) response: RFC 6749 §5.2 (400, `invalid_client`
+    /// 401), RFC 6750 §3.1 (`invalid_token` 401, `insufficient_scope` 403). Errors that
+    /// normally travel in a redirect (§4.1.2.1, OIDC Core §3.1.2.6) are 400 when rendered
+    /// directly.
     pub fn status(self) -> StatusCode {
         match self {
-            Self::InvalidClient => StatusCode::UNAUTHORIZED,
+            Self::InvalidClient | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             Self::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::BAD_REQUEST,
+            // Listed, not `_`: a new code must be given its status on purpose.
+            Self::InvalidRequest
+            | Self::InvalidGrant
+            | Self::UnauthorizedClient
+            | Self::UnsupportedGrantType
+            | Self::UnsupportedResponseType
+            | Self::AccessDenied
+            | Self::InvalidScope
+            | Self::InvalidTarget
+            | Self::UnsupportedTokenType
+            | Self::InteractionRequired
+            | Self::LoginRequired
+            | Self::AccountSelectionRequired
+            | Self::ConsentRequired
+            | Self::InvalidRequestUri
+            | Self::InvalidRequestObject
+            | Self::RequestNotSupported
+            | Self::RequestUriNotSupported
+            | Self::RegistrationNotSupported => StatusCode::BAD_REQUEST,
         }
     }
 }
@@ -187,16 +276,34 @@ impl IntoResponse for OAuthError {
         });
         let mut response = (status, axum::Json(body)).into_response();
         no_store(response.headers_mut());
-        if self.code == ErrorCode::InvalidClient {
-            let realm = sanitize(self.challenge_realm.as_deref().unwrap_or("sigil"));
-            if let Ok(value) = HeaderValue::from_str(&format!("Basic realm=\"{realm}\"")) {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, value);
-            }
+        let realm = sanitize(self.challenge_realm.as_deref().unwrap_or("sigil"));
+        let challenge = match self.code {
+            // RFC 6749 §5.2: the scheme the client tried; Basic is the one Sigil offers.
+            ErrorCode::InvalidClient => Some(format!("Basic realm=\"{realm}\"")),
+            // RFC 6750 §3: a bearer token was refused.
+            ErrorCode::InvalidToken | ErrorCode::InsufficientScope => Some(format!(
+                "Bearer realm=\"{realm}\", error=\"{}\"",
+                self.code.as_str()
+            )),
+            _ => None,
+        };
+        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
         }
         response
     }
+}
+
+/// A client-supplied value, safe to echo in an error description: printable ASCII, at most
+/// 64 characters.
+pub fn printable(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(64)
+        .collect()
 }
 
 /// RFC 6749 §5.2: `error_description` may hold only `%x20-21 / %x23-5B / %x5D-7E`.
@@ -233,6 +340,68 @@ mod tests {
             assert_eq!(error.code.status(), StatusCode::INTERNAL_SERVER_ERROR);
             assert_eq!(error.debug.as_deref(), Some(detail.as_str()));
             assert!(!error.description.contains(&detail));
+        }
+    }
+
+    /// The status table: RFC 6749 §5.2, RFC 6750 §3.1, OIDC Core §3.1.2.6.
+    #[test]
+    fn every_code_has_its_status_and_wire_value() {
+        let table = [
+            ("invalid_request", 400),
+            ("invalid_client", 401),
+            ("invalid_grant", 400),
+            ("unauthorized_client", 400),
+            ("unsupported_grant_type", 400),
+            ("unsupported_response_type", 400),
+            ("access_denied", 400),
+            ("invalid_scope", 400),
+            ("invalid_target", 400),
+            ("invalid_token", 401),
+            ("insufficient_scope", 403),
+            ("unsupported_token_type", 400),
+            ("interaction_required", 400),
+            ("login_required", 400),
+            ("account_selection_required", 400),
+            ("consent_required", 400),
+            ("invalid_request_uri", 400),
+            ("invalid_request_object", 400),
+            ("request_not_supported", 400),
+            ("request_uri_not_supported", 400),
+            ("registration_not_supported", 400),
+            ("server_error", 500),
+            ("temporarily_unavailable", 503),
+        ];
+        assert_eq!(table.len(), ErrorCode::ALL.len());
+        for (code, (wire, status)) in ErrorCode::ALL.into_iter().zip(table) {
+            assert_eq!(code.as_str(), wire);
+            assert_eq!(code.status().as_u16(), status, "{wire}");
+        }
+    }
+
+    #[test]
+    fn bearer_errors_carry_a_bearer_challenge_and_client_errors_a_basic_one() {
+        let cases = [
+            (ErrorCode::InvalidClient, Some("Basic realm=\"https://op\"")),
+            (
+                ErrorCode::InvalidToken,
+                Some("Bearer realm=\"https://op\", error=\"invalid_token\""),
+            ),
+            (
+                ErrorCode::InsufficientScope,
+                Some("Bearer realm=\"https://op\", error=\"insufficient_scope\""),
+            ),
+            (ErrorCode::InvalidRequest, None),
+        ];
+        for (code, expected) in cases {
+            let response = OAuthError::new(code, "x")
+                .with_challenge_realm("https://op")
+                .into_response();
+            let got = response
+                .headers()
+                .get(header::WWW_AUTHENTICATE)
+                .map(|v| v.to_str().unwrap().to_owned());
+            assert_eq!(got.as_deref(), expected, "{code:?}");
+            assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
         }
     }
 

@@ -1,18 +1,12 @@
 //! Strict `application/x-www-form-urlencoded` bodies for OAuth endpoints.
 //!
 //! RFC 6749 §3.1/§3.2: parameters must not be repeated, and a parameter sent without a value is
-//! treated as omitted. The body is read here (not by a generic extractor) so that a wrong
-//! content type or an oversized body gets an RFC-shaped JSON error instead of plain text.
+//! treated as omitted. The parameters of a request, whether from a query string or a body:
+//! reading the body is HTTP's business (`http::read_form`), so `op` can take a `Form`.
 
 use std::collections::HashMap;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode, header};
-
 use super::OAuthError;
-
-/// Largest form body accepted on OAuth endpoints.
-pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// A parsed form: each parameter at most once.
 #[derive(Debug, Default, Clone)]
@@ -21,29 +15,6 @@ pub struct Form {
 }
 
 impl Form {
-    /// Reads and parses the request body.
-    pub async fn read(headers: &HeaderMap, body: Body) -> Result<Self, OAuthError> {
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let media_type = content_type.split(';').next().unwrap_or("").trim();
-        if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            return Err(OAuthError::invalid_request(
-                "the request body must be application/x-www-form-urlencoded",
-            ));
-        }
-        let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-            .await
-            .map_err(|_| {
-                OAuthError::invalid_request(format!(
-                    "the request body exceeds {MAX_FORM_BYTES} bytes"
-                ))
-                .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-            })?;
-        Self::parse(&bytes)
-    }
-
     /// Parses an encoded form.
     pub fn parse(bytes: &[u8]) -> Result<Self, OAuthError> {
         let mut params = HashMap::new();

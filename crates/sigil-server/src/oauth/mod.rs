@@ -5,5 +5,5 @@ pub mod error;
 pub mod form;
 pub mod pkce;
 
-pub use error::{ErrorCode, OAuthError};
+pub use error::{ErrorCode, OAuthError, printable};
 pub use form::Form;

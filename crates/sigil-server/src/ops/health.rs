@@ -20,7 +20,7 @@ pub async fn healthz() -> Response {
 
 /// `GET /readyz`.
 pub async fn readyz(State(app): State<Arc<App>>) -> Response {
-    let ping = tokio::time::timeout(Duration::from_secs(2), app.store.ping()).await;
+    let ping = tokio::time::timeout(Duration::from_secs(2), app.ctx.store.ping()).await;
     let problem = match ping {
         Err(_) => Some("the database does not answer".to_owned()),
         Ok(Err(e)) => {

@@ -16,8 +16,8 @@ use sigil_store::{
 use crate::ServerError;
 use crate::clients::{RedirectUri, RedirectUriPolicy};
 use crate::clock::Clock;
-use crate::endpoints::token::client_auth;
 use crate::keys::generate::{self, KeyTimes};
+use crate::op::clients::TokenEndpointAuthMethod;
 use crate::random::{self, Rng};
 use crate::realms::RealmState;
 use crate::realms::state::legacy_seal_context;
@@ -412,10 +412,14 @@ fn validate_client(
     let auth_method = spec
         .auth_method
         .unwrap_or_else(|| "client_secret_basic".to_owned());
-    if !client_auth::METHODS.contains(&auth_method.as_str()) {
+    if TokenEndpointAuthMethod::parse(&auth_method).is_none() {
+        let known: Vec<&str> = TokenEndpointAuthMethod::ALL
+            .into_iter()
+            .map(TokenEndpointAuthMethod::as_str)
+            .collect();
         return invalid(format!(
             "auth method {auth_method} is not one of {}",
-            client_auth::METHODS.join(", ")
+            known.join(", ")
         ));
     }
     let grant_types = if spec.grant_types.is_empty() {

@@ -6,12 +6,13 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::Bytes;
 use sigil_jose::legacy_hmac::LegacyHmacKey;
-use sigil_store::{ClientRecord, Realm, RealmName, RealmSettings, Store};
+use sigil_store::{Realm, RealmName, RealmSettings, Store};
 
 use super::{PatUses, Revocations};
 use crate::ServerError;
-use crate::endpoints::discovery;
 use crate::keys::RealmKeys;
+use crate::op::clients::{ClientLookupError, ClientMetadata};
+use crate::op::metadata;
 use crate::seal::MasterKey;
 
 /// Clients kept per realm snapshot; a realm with more simply reads the rest from the store.
@@ -50,7 +51,7 @@ pub struct RealmState {
 /// dropped must not put back what it read before the change.
 #[derive(Debug, Default)]
 struct ClientCache {
-    entries: HashMap<String, Arc<ClientRecord>>,
+    entries: HashMap<String, Arc<ClientMetadata>>,
     generation: u64,
 }
 
@@ -101,7 +102,7 @@ impl RealmState {
             }
             None => None,
         };
-        let (openid_configuration, oauth_metadata) = discovery::documents(&issuer, &keys);
+        let (openid_configuration, oauth_metadata) = metadata::documents(&issuer, &keys);
         Ok(Self {
             name: realm.name,
             issuer,
@@ -117,7 +118,8 @@ impl RealmState {
         })
     }
 
-    /// A client, from the cache or the store. A client not in the store is not remembered,
+    /// A client's parsed registration, from the cache or the store (a stored registration that
+    /// does not parse is an error, never cached). A client not in the store is not remembered,
     /// so one created elsewhere is found on its first use; a cached one is dropped when the
     /// feed reports it changed or deleted ([`Self::forget_clients`]), within one refresh
     /// interval of the change, without a realm reload.
@@ -125,7 +127,7 @@ impl RealmState {
         &self,
         store: &dyn Store,
         client_id: &str,
-    ) -> Result<Option<Arc<ClientRecord>>, sigil_store::StoreError> {
+    ) -> Result<Option<Arc<ClientMetadata>>, ClientLookupError> {
         let generation = {
             let cache = self.clients.read().unwrap_or_else(PoisonError::into_inner);
             if let Some(hit) = cache.entries.get(client_id) {
@@ -136,7 +138,7 @@ impl RealmState {
         let Some(found) = store.get_client(&self.name, client_id).await? else {
             return Ok(None);
         };
-        let found = Arc::new(found);
+        let found = Arc::new(ClientMetadata::parse(&found)?);
         let mut cache = self.clients.write().unwrap_or_else(PoisonError::into_inner);
         // A drop since the lookup began may be of this very client, and what the store
         // answered may predate the change: serve it once, but do not keep it.

@@ -2,11 +2,11 @@
 //! signed by the realm's current key for the client's algorithm.
 
 use serde::Serialize;
-use sigil_jose::{Algorithm, jwt};
-use sigil_store::ClientRecord;
+use sigil_jose::jwt;
 
 use super::Aud;
 use crate::oauth::OAuthError;
+use crate::op::clients::ClientMetadata;
 use crate::random::{self, Rng};
 use crate::realms::RealmState;
 
@@ -43,43 +43,17 @@ struct Claims<'a> {
     scope: &'a str,
 }
 
-/// The algorithm a client's access tokens are signed with: its own choice, else RS256.
-///
-/// A stored choice that does not parse is a bug or a corrupted row, not client input: it is
-/// an error, never a silent fall-back to another algorithm than the one registered.
-pub fn algorithm_for(client: &ClientRecord) -> Result<Algorithm, UnknownAlgorithm> {
-    match client.signing_alg.as_deref() {
-        None => Ok(Algorithm::RS256),
-        Some(stored) => stored
-            .parse()
-            .map_err(|_| UnknownAlgorithm(stored.to_owned())),
-    }
-}
-
-/// A client's stored `signing_alg` is not an algorithm Sigil signs with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownAlgorithm(pub String);
-
 /// Signs an access token for `client` at `now`.
 pub fn issue(
     realm: &RealmState,
-    client: &ClientRecord,
+    client: &ClientMetadata,
     request: AccessTokenRequest<'_>,
     now: i64,
     rng: &dyn Rng,
 ) -> Result<Issued, OAuthError> {
-    let alg = algorithm_for(client).map_err(|UnknownAlgorithm(stored)| {
-        tracing::error!(
-            realm = %realm.name,
-            client_id = %client.client_id,
-            signing_alg = %stored,
-            "the client's stored signing algorithm is unknown; refusing to issue"
-        );
-        OAuthError::server_error(format!(
-            "client {} in realm {} has unknown signing_alg {stored:?}",
-            client.client_id, realm.name
-        ))
-    })?;
+    // Parsed once with the registration: a stored algorithm that does not parse never got
+    // this far (`ClientMetadata::parse`), so there is no fall-back to choose here.
+    let alg = client.signing_alg;
     let signer = realm.keys.signer(alg).ok_or_else(|| {
         OAuthError::server_error(format!("realm {} has no current {alg} key", realm.name))
     })?;

@@ -13,8 +13,9 @@ use sigil_jose::jws::{CompactJws, Header, HeaderAlg};
 use sigil_jose::jwt::{AudienceCheck, TYP_ACCESS_TOKEN, TYP_JWT};
 use sigil_jose::legacy_hmac::{self, HmacAlgorithm};
 use sigil_jose::{Audience, Claims, NumericDate, Validation};
-use sigil_store::{ClientRecord, Store, StoreError};
+use sigil_store::{Store, StoreError};
 
+use crate::op::clients::{ClientLookupError, ClientMetadata};
 use crate::realms::RealmState;
 
 /// The `token_use` claim that marks a personal access token.
@@ -88,8 +89,18 @@ pub async fn inspect(
         let Some(client_id) = claims.extra.get("client_id").and_then(Value::as_str) else {
             return Ok(Inspection::Inactive("access token without client_id"));
         };
-        if realm.client(store, client_id).await?.is_none() {
-            return Ok(Inspection::Inactive("its client no longer exists"));
+        match realm.client(store, client_id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(Inspection::Inactive("its client no longer exists")),
+            Err(ClientLookupError::Store(e)) => return Err(e),
+            // A client whose stored registration does not parse vouches for nothing. Logged
+            // here: the caller only ever sees `inactive`.
+            Err(ClientLookupError::Unreadable(e)) => {
+                tracing::error!(error = %e, "a stored client does not parse");
+                return Ok(Inspection::Inactive(
+                    "its client's registration does not parse",
+                ));
+            }
         }
     }
     match claims.jti.as_deref() {
@@ -112,7 +123,7 @@ pub async fn inspect(
 /// meant for: the token's `aud` names the caller's `client_id` or one of its configured
 /// audiences. Legacy tokens carry neither (the system they come from knew no clients or
 /// audiences), so any confidential client of a realm that accepts them may introspect them.
-pub fn visible_to(claims: &Claims, kind: TokenKind, caller: &ClientRecord) -> bool {
+pub fn visible_to(claims: &Claims, kind: TokenKind, caller: &ClientMetadata) -> bool {
     if kind == TokenKind::Legacy {
         return true;
     }

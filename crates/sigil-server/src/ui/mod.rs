@@ -1,8 +1,12 @@
-//! HTML for people: the templated pages (`templates`) and the plain error page the
-//! authorization endpoint shows when it must not redirect.
+//! HTML for people: the templated pages (`templates`), their headers (`respond`), the page
+//! error type, and the plain error page the authorization endpoint shows when it must not
+//! redirect.
 
+mod page_error;
 pub mod respond;
 pub mod templates;
+
+pub use page_error::PageError;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};

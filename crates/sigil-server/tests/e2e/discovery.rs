@@ -204,7 +204,8 @@ async fn unknown_realms_are_404_json() {
 /// each endpoint's authentication methods come from the one list of them.
 #[tokio::test]
 async fn discovery_advertises_every_route_grant_and_auth_method_there_is() {
-    use sigil_server::endpoints::token::{Grant, client_auth};
+    use sigil_server::op::clients::TokenEndpointAuthMethod;
+    use sigil_server::op::grants::Grant;
     use sigil_server::routes::{Endpoint, ROUTES, url};
 
     let server = TestServer::start().await;
@@ -259,13 +260,13 @@ async fn discovery_advertises_every_route_grant_and_auth_method_there_is() {
                 assert!(
                     listed
                         .iter()
-                        .all(|m| client_auth::METHODS.contains(&m.as_str())),
+                        .all(|m| TokenEndpointAuthMethod::parse(m).is_some()),
                     "{member}: {listed:?}"
                 );
             }
             assert!(
                 !methods("introspection_endpoint_auth_methods_supported")
-                    .contains(&client_auth::NONE.to_owned()),
+                    .contains(&TokenEndpointAuthMethod::None.as_str().to_owned()),
                 "public clients cannot introspect"
             );
         }

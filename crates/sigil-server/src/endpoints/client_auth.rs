@@ -1,98 +1,17 @@
-//! Client authentication (RFC 6749 §2.3): `client_secret_basic`, `client_secret_post`, and
-//! `none` for public clients. One method per request; the registered method must be used.
-//!
-//! Secrets are 256-bit random values stored as SHA-256 digests and compared in constant time.
-
-use std::sync::Arc;
+//! Reading client credentials out of a request (RFC 6749 §2.3.1): the `Authorization: Basic`
+//! header or `client_id`/`client_secret` in the form. Which client they name and whether they
+//! prove it is `op::clients::authenticate`'s decision; this module only parses.
 
 use axum::http::HeaderMap;
 use base64::Engine as _;
-use sigil_store::ClientRecord;
 
-use crate::app::App;
-use crate::endpoints::RepeatedAuthorization;
-use crate::oauth::{ErrorCode, Form, OAuthError};
-use crate::realms::RealmState;
+use crate::http::RepeatedAuthorization;
+use crate::oauth::{Form, OAuthError};
+use crate::op::clients::ClientCredentials;
 
-/// `client_secret_basic`: id and secret in the `Authorization: Basic` header.
-pub const SECRET_BASIC: &str = "client_secret_basic";
-/// `client_secret_post`: id and secret in the form.
-pub const SECRET_POST: &str = "client_secret_post";
-/// `none`: a public client, identified by `client_id` alone; it proves nothing.
-pub const NONE: &str = "none";
-
-/// `token_endpoint_auth_method` values Sigil implements: the one list that registration
-/// validates against and discovery advertises.
-pub const METHODS: [&str; 3] = [SECRET_BASIC, SECRET_POST, NONE];
-
-/// The methods that authenticate a confidential client (all but [`NONE`]).
-pub fn confidential_methods() -> impl Iterator<Item = &'static str> {
-    METHODS.into_iter().filter(|m| *m != NONE)
-}
-
-/// What the request presented.
-enum Presented {
-    Basic { id: String, secret: String },
-    Post { id: String, secret: String },
-    Public { id: String },
-}
-
-/// Authenticates the client of a token, introspection or revocation request.
-pub async fn authenticate(
-    app: &App,
-    realm: &RealmState,
-    headers: &HeaderMap,
-    form: &Form,
-) -> Result<Arc<ClientRecord>, OAuthError> {
-    let presented = presented(headers, form)?;
-    let (id, method) = match &presented {
-        Presented::Basic { id, .. } => (id, SECRET_BASIC),
-        Presented::Post { id, .. } => (id, SECRET_POST),
-        Presented::Public { id } => (id, NONE),
-    };
-    let client = realm
-        .client(&*app.store, id)
-        .await?
-        .ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
-    if client.auth_method != method {
-        return Err(OAuthError::invalid_client(format!(
-            "client registered for {}, used {method}",
-            client.auth_method
-        )));
-    }
-    match presented {
-        Presented::Basic { secret, .. } | Presented::Post { secret, .. } => {
-            let expected = client.secret_hash.as_deref().unwrap_or_default();
-            if !secret_matches(&secret, expected) {
-                return Err(OAuthError::invalid_client("wrong secret"));
-            }
-        }
-        Presented::Public { .. } => {}
-    }
-    Ok(client)
-}
-
-/// The client must be registered for `grant_type`.
-pub fn require_grant(client: &ClientRecord, grant_type: &str) -> Result<(), OAuthError> {
-    if client.grant_types.iter().any(|g| g == grant_type) {
-        Ok(())
-    } else {
-        Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            format!("this client may not use the {grant_type} grant"),
-        ))
-    }
-}
-
-/// Whether `secret` hashes to `expected`, in time independent of where they differ.
-pub fn secret_matches(secret: &str, expected: &[u8]) -> bool {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.as_bytes());
-    expected.len() == digest.as_ref().len()
-        && aws_lc_rs::constant_time::verify_slices_are_equal(digest.as_ref(), expected).is_ok()
-}
-
-fn presented(headers: &HeaderMap, form: &Form) -> Result<Presented, OAuthError> {
-    let basic = crate::endpoints::authorization(headers)
+/// The credentials of a token, introspection or revocation request: exactly one method.
+pub fn credentials(headers: &HeaderMap, form: &Form) -> Result<ClientCredentials, OAuthError> {
+    let basic = crate::http::authorization(headers)
         .map_err(|_| OAuthError::invalid_request(RepeatedAuthorization::DESCRIPTION))?
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -105,20 +24,25 @@ fn presented(headers: &HeaderMap, form: &Form) -> Result<Presented, OAuthError> 
             "use one client authentication method per request, not both Basic and client_secret",
         )),
         (Some(credentials), None) => {
-            let (id, secret) = decode_basic(credentials)?;
-            if form.get("client_id").is_some_and(|body_id| body_id != id) {
+            let (client_id, secret) = decode_basic(credentials)?;
+            if form
+                .get("client_id")
+                .is_some_and(|body_id| body_id != client_id)
+            {
                 return Err(OAuthError::invalid_request(
                     "client_id differs from the authenticated client",
                 ));
             }
-            Ok(Presented::Basic { id, secret })
+            Ok(ClientCredentials::SecretBasic { client_id, secret })
         }
-        (None, Some(secret)) => Ok(Presented::Post {
-            id: form.require("client_id")?.to_owned(),
+        (None, Some(secret)) => Ok(ClientCredentials::SecretPost {
+            client_id: form.require("client_id")?.to_owned(),
             secret: secret.to_owned(),
         }),
         (None, None) => match form.get("client_id") {
-            Some(id) => Ok(Presented::Public { id: id.to_owned() }),
+            Some(id) => Ok(ClientCredentials::None {
+                client_id: id.to_owned(),
+            }),
             None => Err(OAuthError::invalid_client("no client authentication")),
         },
     }
@@ -159,6 +83,7 @@ fn form_decode(value: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oauth::ErrorCode;
 
     fn basic(user_pass: &[u8]) -> Result<(String, String), OAuthError> {
         decode_basic(&base64::engine::general_purpose::STANDARD.encode(user_pass))
@@ -236,13 +161,5 @@ mod tests {
             );
         }
         assert!(decode_basic("!!").is_err());
-    }
-
-    #[test]
-    fn secrets_compare_by_digest() {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"s3cret");
-        assert!(secret_matches("s3cret", digest.as_ref()));
-        assert!(!secret_matches("s3creT", digest.as_ref()));
-        assert!(!secret_matches("s3cret", &[]));
     }
 }

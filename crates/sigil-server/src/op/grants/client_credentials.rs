@@ -1,24 +1,23 @@
 //! The client credentials grant (RFC 6749 §4.4): an RFC 9068 access token for the client
 //! itself, for the scopes and audience it is registered for.
 
-use sigil_store::ClientRecord;
-
 use super::TokenResponse;
-use crate::app::App;
-use crate::oauth::{ErrorCode, Form, OAuthError};
+use crate::oauth::{ErrorCode, Form, OAuthError, printable};
+use crate::op::Context;
+use crate::op::clients::ClientMetadata;
 use crate::realms::RealmState;
 use crate::tokens::access_token::{self, AccessTokenRequest};
 
-/// Issues the token, checking in order: scope ⊆ registered scopes, resource among the
-/// registered audiences (RFC 8707).
+/// Issues the token, checking in order: scope ⊆ registered scopes (§4.4.2, §3.3), resource
+/// among the registered audiences (RFC 8707 §2).
 pub fn grant(
-    app: &App,
+    ctx: &Context,
     realm: &RealmState,
-    client: &ClientRecord,
-    form: &Form,
+    client: &ClientMetadata,
+    params: &Form,
 ) -> Result<TokenResponse, OAuthError> {
-    let scopes = granted_scopes(client, form.get("scope"))?;
-    let audiences = match form.get("resource") {
+    let scopes = granted_scopes(client, params.get("scope"))?;
+    let audiences = match params.get("resource") {
         Some(resource) if client.audiences.iter().any(|a| a == resource) => {
             vec![resource.to_owned()]
         }
@@ -40,8 +39,8 @@ pub fn grant(
             audiences,
             scope: &scope,
         },
-        app.clock.now(),
-        &*app.rng,
+        ctx.now(),
+        &*ctx.rng,
     )?;
     Ok(TokenResponse {
         access_token: issued.token,
@@ -54,7 +53,7 @@ pub fn grant(
 /// The requested scopes if all are registered for the client; all registered ones if none
 /// are requested.
 fn granted_scopes(
-    client: &ClientRecord,
+    client: &ClientMetadata,
     requested: Option<&str>,
 ) -> Result<Vec<String>, OAuthError> {
     let Some(requested) = requested else {
@@ -65,10 +64,7 @@ fn granted_scopes(
         if !client.scopes.iter().any(|s| s == scope) {
             return Err(OAuthError::new(
                 ErrorCode::InvalidScope,
-                format!(
-                    "scope {} is not allowed for this client",
-                    super::printable(scope)
-                ),
+                format!("scope {} is not allowed for this client", printable(scope)),
             ));
         }
         if !granted.iter().any(|g| g == scope) {

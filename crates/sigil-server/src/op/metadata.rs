@@ -1,0 +1,71 @@
+//! OpenID Connect Discovery 1.0 §3 and RFC 8414 §2 metadata, generated from the route table
+//! and what the realm can do. Built once per realm version (by `realms::state`) and served as
+//! bytes by `endpoints::discovery`; here so that building a realm needs no HTTP module.
+
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+
+use super::clients::{SubjectType, TokenEndpointAuthMethod};
+use super::grants::Grant;
+use crate::keys::RealmKeys;
+use crate::routes::{ROUTES, url};
+
+/// The OpenID and the OAuth metadata documents of a realm.
+pub fn documents(issuer: &str, keys: &RealmKeys) -> (Bytes, Bytes) {
+    let oauth = oauth_metadata(issuer, keys);
+    let mut openid = oauth.clone();
+    let algs: Vec<&str> = keys.signing_algs().iter().map(|a| a.as_str()).collect();
+    let subject_types: Vec<&str> = SubjectType::SUPPORTED
+        .into_iter()
+        .map(SubjectType::as_str)
+        .collect();
+    openid.insert("subject_types_supported".into(), json!(subject_types));
+    openid.insert("id_token_signing_alg_values_supported".into(), json!(algs));
+    openid.insert("claims_parameter_supported".into(), json!(false));
+    openid.insert("request_parameter_supported".into(), json!(false));
+    openid.insert("request_uri_parameter_supported".into(), json!(false));
+    (
+        Bytes::from(Value::Object(openid).to_string()),
+        Bytes::from(Value::Object(oauth).to_string()),
+    )
+}
+
+/// RFC 8414 §2 members, from what is registered: an endpoint member for every row of the
+/// route table, `grant_types_supported` from the token endpoint's grants, and each
+/// endpoint's client authentication methods from the one list of them.
+fn oauth_metadata(issuer: &str, keys: &RealmKeys) -> Map<String, Value> {
+    let mut members = Map::new();
+    members.insert("issuer".into(), json!(issuer));
+    for route in ROUTES {
+        if let Some(member) = route.metadata {
+            members.insert(member.into(), json!(url(issuer, route.endpoint)));
+        }
+    }
+    let algs: Vec<&str> = keys.signing_algs().iter().map(|a| a.as_str()).collect();
+    let grants: Vec<&str> = Grant::ALL.into_iter().map(Grant::as_str).collect();
+    let names = |methods: &mut dyn Iterator<Item = TokenEndpointAuthMethod>| -> Vec<&str> {
+        methods.map(TokenEndpointAuthMethod::as_str).collect()
+    };
+    let confidential = names(&mut TokenEndpointAuthMethod::confidential());
+    let all = names(&mut TokenEndpointAuthMethod::ALL.into_iter());
+    let more = json!({
+        "scopes_supported": ["openid"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": grants,
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": Grant::token_endpoint_auth_methods()
+            .map(TokenEndpointAuthMethod::as_str)
+            .collect::<Vec<_>>(),
+        // RFC 7662 §2.1: the caller must be authorized; public clients cannot be.
+        "introspection_endpoint_auth_methods_supported": confidential,
+        // RFC 7009 §2.1: a public client may revoke its own tokens with its client_id.
+        "revocation_endpoint_auth_methods_supported": all,
+        "access_token_signing_alg_values_supported": algs,
+        "authorization_response_iss_parameter_supported": true,
+    });
+    if let Value::Object(more) = more {
+        members.extend(more);
+    }
+    members
+}
