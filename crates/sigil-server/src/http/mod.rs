@@ -2,6 +2,8 @@
 //! response rendering, `admin`, `ui`): response headers, the one-`Authorization`-header rule,
 //! reading form bodies. Nothing here knows a protocol rule; `op` never imports it.
 
+pub mod cookies;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
