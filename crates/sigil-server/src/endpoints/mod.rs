@@ -6,6 +6,7 @@ pub mod client_auth;
 pub mod discovery;
 pub mod introspect;
 pub mod jwks;
+pub mod playground;
 pub mod revoke;
 pub mod token;
 

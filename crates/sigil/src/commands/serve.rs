@@ -66,6 +66,7 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
         rotation_interval: Duration::from_secs(60),
         started_at,
         connections: connection_limits(&args, &settings.file)?,
+        playground: !production,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -82,8 +83,14 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
         )
         .await?;
         let shutdown = shutdown_signal()?;
-        let report =
-            bootstrap::ensure_defaults(&provisioner, &settings, &args.keys, production).await?;
+        let report = bootstrap::ensure_defaults(
+            &provisioner,
+            &settings,
+            &args.keys,
+            production,
+            server.issuer(),
+        )
+        .await?;
         report.print(out, server.issuer(), &opened.master_source)?;
         out.flush()?;
         server.run(shutdown).await?;
