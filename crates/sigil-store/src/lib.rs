@@ -143,6 +143,10 @@ pub trait AdminStore: Send + Sync {
 
     /// Stores `value` under `key` unless a value is there; returns the value that is stored.
     async fn meta_get_or_insert(&self, key: &str, value: &str) -> Result<String>;
+    /// The value stored under `key`, if any.
+    async fn meta_get(&self, key: &str) -> Result<Option<String>>;
+    /// Stores `value` under `key`, replacing what was there (last writer wins).
+    async fn meta_set(&self, key: &str, value: &str) -> Result<()>;
 }
 
 /// Everything a server or a CLI command needs, behind one object.
