@@ -107,9 +107,7 @@ pub async fn run(
     match command {
         TokenCommand::Mint(args) => {
             let realm = realm_name(&args.realm)?;
-            let state = provisioner
-                .realm_state(&realm, &issuer(&settings, &provisioner).await?)
-                .await?;
+            // The arguments first: a malformed --claim is the mistake to report.
             let request = mint::MintRequest {
                 subject: args.sub,
                 audiences: args.audiences,
@@ -117,6 +115,9 @@ pub async fn run(
                 claims: parse_claims(&args.claims)?,
                 alg: args.alg,
             };
+            let state = provisioner
+                .realm_state(&realm, &issuer(&settings, &provisioner).await?)
+                .await?;
             let minted = mint::mint(&state, &request, now, provisioner.rng())?;
             let value = json!({ "token": minted.token, "expires_at": minted.expires_at, "expires_in": minted.expires_in, "kid": minted.kid, "alg": minted.alg.as_str() });
             emit(out, args.json, &value, &format!("{}\n", minted.token))
