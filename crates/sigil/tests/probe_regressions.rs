@@ -6,9 +6,12 @@
 
 mod common;
 
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::Path;
+use std::process::Stdio;
+use std::sync::mpsc;
 
-use common::{Serve, json, runtime, sigil};
+use common::{BANNER_TIMEOUT, Serve, json, runtime, sigil};
 use serde_json::Value;
 
 /// Runs a command that must fail; returns its single stderr line.
@@ -17,6 +20,43 @@ fn refused(data: &Path, args: &[&str]) -> String {
     assert!(!output.status.success(), "{args:?} succeeded");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    stderr
+}
+
+/// Runs a `sigil serve` that must refuse to start; returns its single stderr line. One that
+/// starts anyway (the old behaviour) prints its banner, is killed and fails the test; the
+/// wait is bounded by [`BANNER_TIMEOUT`], so nothing hangs.
+fn refused_serve(data: &Path, args: &[&str]) -> String {
+    let mut child = sigil(data)
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first line of stdout, or end of file when the process exits without one.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = tx.send(stdout.read_line(&mut line).map(|_| line));
+    });
+    match rx.recv_timeout(BANNER_TIMEOUT) {
+        Ok(Ok(line)) if line.is_empty() => {}
+        other => {
+            let _ = child.kill();
+            panic!("a second `sigil serve {args:?}` started on a served database: {other:?}");
+        }
+    }
+    assert!(!child.wait().unwrap().success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     stderr
 }
 
@@ -32,7 +72,7 @@ fn a_second_serve_on_one_data_dir_is_refused_unless_sharing_is_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let first = Serve::start(&data);
-    let line = refused(&data, &["serve", "--listen", "127.0.0.1:0"]);
+    let line = refused_serve(&data, &["--listen", "127.0.0.1:0"]);
     assert!(
         line.contains(&format!("data directory {}", data.display()))
             && line.contains("PostgreSQL")
@@ -60,10 +100,7 @@ fn a_second_serve_on_one_sqlite_url_is_refused_naming_the_file() {
     let mut command = sigil(&data);
     command.args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url]);
     let first = Serve::spawn(command, &["curl ", "its secret was shown"]);
-    let line = refused(
-        &data,
-        &["serve", "--listen", "127.0.0.1:0", "--database-url", &url],
-    );
+    let line = refused_serve(&data, &["--listen", "127.0.0.1:0", "--database-url", &url]);
     assert!(
         line.contains(&format!("database {}", db.display())) && line.contains("PostgreSQL"),
         "{line}"
