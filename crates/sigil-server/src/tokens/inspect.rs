@@ -152,6 +152,17 @@ pub fn visible_to(claims: &Claims, kind: TokenKind, caller: &ClientMetadata) -> 
     }
 }
 
+/// The claims of a JWT this realm signed with one of its published keys (never the legacy
+/// secret), with no other check: for `id_token_hint` (RP-Initiated Logout 1.0 §2 accepts an
+/// expired one), whose caller checks what it needs.
+pub fn signed_by_realm(realm: &RealmState, token: &str) -> Option<(Claims, Header)> {
+    let jws = CompactJws::parse(token).ok()?;
+    match verify(realm, jws)? {
+        (claims, header, false) => Some((claims, header)),
+        (_, _, true) => None,
+    }
+}
+
 /// Checks the signature; returns the claims, the header, and whether the legacy secret
 /// verified them.
 fn verify(realm: &RealmState, jws: CompactJws<'_>) -> Option<(Claims, Header, bool)> {
