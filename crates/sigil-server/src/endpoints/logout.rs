@@ -135,7 +135,12 @@ async fn confirmed(
     form: &Form,
 ) -> Result<Response, PageError> {
     let secure = cookies::secure_for(&realm.issuer);
-    let expired = || PageError::bad_request("Cannot sign out", "The sign-out form has expired; try again.");
+    let expired = || {
+        PageError::bad_request(
+            "Cannot sign out",
+            "The sign-out form has expired; try again.",
+        )
+    };
     let cookie = cookies::read(headers, &cookies::name(Kind::Csrf, &realm.name, secure));
     let same = match (cookie.as_deref(), form.get("csrf")) {
         (Some(a), Some(b)) => {

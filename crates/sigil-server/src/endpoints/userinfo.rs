@@ -61,16 +61,24 @@ async fn bearer(method: &Method, headers: &HeaderMap, body: Body) -> Result<Stri
                 .ok()
                 .and_then(|v| {
                     let (scheme, token) = v.split_once(' ')?;
-                    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+                    scheme
+                        .eq_ignore_ascii_case("bearer")
+                        .then(|| token.trim().to_owned())
                 })
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| OAuthError::invalid_request("the Authorization header is not a Bearer token"))
+                .ok_or_else(|| {
+                    OAuthError::invalid_request("the Authorization header is not a Bearer token")
+                })
         })
         .transpose()?;
     let has_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     let in_body = if *method == Method::POST && has_form {
         read_form(headers, body)
             .await?

@@ -59,10 +59,14 @@ pub async fn validate(
     let mut client_id = request.client_id.map(str::to_owned);
     if let Some(hint) = request.id_token_hint {
         let Some((claims, _)) = inspect::signed_by_realm(realm, hint) else {
-            return Err(refuse("The sign-out request carries an ID token that is not valid here."));
+            return Err(refuse(
+                "The sign-out request carries an ID token that is not valid here.",
+            ));
         };
         if claims.iss.as_deref() != Some(realm.issuer.as_str()) {
-            return Err(refuse("The sign-out request carries an ID token of another issuer."));
+            return Err(refuse(
+                "The sign-out request carries an ID token of another issuer.",
+            ));
         }
         let aud = match &claims.aud {
             Some(Audience::One(aud)) => Some(aud.clone()),
@@ -105,7 +109,9 @@ pub async fn validate(
                 .iter()
                 .any(|r| r.as_str() == uri)
             {
-                return Err(refuse("The return address is not registered for this application."));
+                return Err(refuse(
+                    "The return address is not registered for this application.",
+                ));
             }
             Some(with_state(uri, request.state))
         }

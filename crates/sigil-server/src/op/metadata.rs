@@ -8,12 +8,22 @@ use serde_json::{Map, Value, json};
 use super::clients::{SubjectType, TokenEndpointAuthMethod};
 use super::grants::Grant;
 use crate::keys::RealmKeys;
-use crate::tokens::id_token::PERSON_CLAIMS;
 use crate::routes::{ROUTES, url};
+use crate::tokens::id_token::PERSON_CLAIMS;
 
 /// Claims of the ID token beyond the person's (OIDC Core §2), for `claims_supported`.
 const TOKEN_CLAIMS: [&str; 11] = [
-    "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "amr", "sid",
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "azp",
+    "at_hash",
+    "amr",
+    "sid",
 ];
 
 /// The OpenID and the OAuth metadata documents of a realm.
@@ -27,10 +37,7 @@ pub fn documents(issuer: &str, keys: &RealmKeys) -> (Bytes, Bytes) {
         .collect();
     openid.insert("subject_types_supported".into(), json!(subject_types));
     openid.insert("id_token_signing_alg_values_supported".into(), json!(algs));
-    openid.insert(
-        "userinfo_signing_alg_values_supported".into(),
-        json!(algs),
-    );
+    openid.insert("userinfo_signing_alg_values_supported".into(), json!(algs));
     let mut claims: Vec<&str> = TOKEN_CLAIMS.to_vec();
     claims.extend(PERSON_CLAIMS);
     openid.insert("claims_supported".into(), json!(claims));

@@ -109,7 +109,9 @@ pub async fn grant(
 /// The code's bindings: client, redirect URI (byte for byte), PKCE.
 fn check(client: &ClientMetadata, record: &CodeRecord, params: &Form) -> Result<(), OAuthError> {
     if record.client_id != client.client_id {
-        return Err(invalid_grant("the authorization code was issued to another client"));
+        return Err(invalid_grant(
+            "the authorization code was issued to another client",
+        ));
     }
     // §4.1.3: required when the authorization request had one, which OIDC always does.
     if params.get("redirect_uri") != Some(record.redirect_uri.as_str()) {
@@ -117,9 +119,13 @@ fn check(client: &ClientMetadata, record: &CodeRecord, params: &Form) -> Result<
             "redirect_uri differs from the authorization request's",
         ));
     }
-    match (record.code_challenge.as_deref(), params.get("code_verifier")) {
-        (Some(challenge), Some(verifier)) => pkce::verify(verifier, challenge)
-            .map_err(|e| invalid_grant("the code_verifier does not match").with_debug(e.to_string())),
+    match (
+        record.code_challenge.as_deref(),
+        params.get("code_verifier"),
+    ) {
+        (Some(challenge), Some(verifier)) => pkce::verify(verifier, challenge).map_err(|e| {
+            invalid_grant("the code_verifier does not match").with_debug(e.to_string())
+        }),
         (Some(_), None) => Err(invalid_grant("code_verifier is required for this code")),
         // A verifier for a code without a challenge: the client and the code disagree on
         // what was asked (RFC 9700 §2.1.1: PKCE downgrade).
@@ -148,7 +154,10 @@ async fn revoke_replayed(
 ) -> Result<(), OAuthError> {
     let now = ctx.now();
     let store = &ctx.store;
-    if !store.revoke_grant(&realm.name, &record.grant_id, now).await? {
+    if !store
+        .revoke_grant(&realm.name, &record.grant_id, now)
+        .await?
+    {
         let placeholder = GrantRecord {
             id: record.grant_id.clone(),
             client_id: record.client_id.clone(),
@@ -164,7 +173,9 @@ async fn revoke_replayed(
             Ok(()) => {}
             // Stored in between (live, or revoked already): revoke it now.
             Err(StoreError::Conflict(_)) => {
-                store.revoke_grant(&realm.name, &record.grant_id, now).await?;
+                store
+                    .revoke_grant(&realm.name, &record.grant_id, now)
+                    .await?;
             }
             Err(e) => return Err(e.into()),
         }

@@ -65,9 +65,7 @@ pub async fn exchange(
     }
     let response = match grant {
         Grant::ClientCredentials => client_credentials::grant(ctx, realm, client, params)?,
-        Grant::AuthorizationCode => {
-            authorization_code::grant(ctx, realm, client, params).await?
-        }
+        Grant::AuthorizationCode => authorization_code::grant(ctx, realm, client, params).await?,
         Grant::RefreshToken => refresh_token::grant(ctx, realm, master, client, params).await?,
     };
     Ok((grant, response))

@@ -18,9 +18,7 @@
 use sigil_store::{GrantRecord, RefreshRecord, Rotation};
 
 use super::TokenResponse;
-use super::person_tokens::{
-    self, Authentication, Issue, invalid_grant, remember_revocation_until,
-};
+use super::person_tokens::{self, Authentication, Issue, invalid_grant, remember_revocation_until};
 use crate::oauth::{ErrorCode, Form, OAuthError, printable};
 use crate::op::Context;
 use crate::op::clients::ClientMetadata;
@@ -103,8 +101,10 @@ pub async fn grant(
         // already spent, so its owner could not use it anyway; revoking the grant ends what
         // the leak could still reach (its access tokens and the successor).
         revoke(ctx, realm, client, &grant).await?;
-        return Err(invalid_grant("the refresh token was issued to another client")
-            .with_debug(format!("grant {} of client {}", grant.id, grant.client_id)));
+        return Err(
+            invalid_grant("the refresh token was issued to another client")
+                .with_debug(format!("grant {} of client {}", grant.id, grant.client_id)),
+        );
     }
     let scope = narrowed_scope(&grant, params.get("scope"))?;
     let user = match ctx.store.get_user(&realm.name, &grant.user_id).await? {
