@@ -19,7 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
 use crate::connections::ConnectionLimits;
-use crate::endpoints::{authorize, discovery, introspect, jwks, revoke, token};
+use crate::endpoints::{authorize, discovery, introspect, jwks, logout, revoke, token, userinfo};
 use crate::http::json_error;
 use crate::op::Context;
 use crate::ops::health;
@@ -285,6 +285,8 @@ fn handler(endpoint: Endpoint) -> MethodRouter<Arc<App>> {
         Endpoint::Token => post(token::token),
         Endpoint::Introspect => post(introspect::introspect),
         Endpoint::Revoke => post(revoke::revoke),
+        Endpoint::Userinfo => get(userinfo::userinfo).post(userinfo::userinfo),
+        Endpoint::Logout => get(logout::logout).post(logout::logout),
     };
     method_router.fallback(method_not_allowed)
 }

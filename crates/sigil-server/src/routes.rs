@@ -22,6 +22,10 @@ pub enum Endpoint {
     Introspect,
     /// Token revocation (RFC 7009).
     Revoke,
+    /// The UserInfo endpoint (OIDC Core §5.3).
+    Userinfo,
+    /// RP-Initiated Logout 1.0 §2.
+    Logout,
 }
 
 /// One row of the table.
@@ -88,6 +92,18 @@ pub const ROUTES: &[Route] = &[
         path: "/revoke",
         aliases: &["/protocol/openid-connect/revoke"],
         metadata: Some("revocation_endpoint"),
+    },
+    Route {
+        endpoint: Endpoint::Userinfo,
+        path: "/userinfo",
+        aliases: &["/protocol/openid-connect/userinfo"],
+        metadata: Some("userinfo_endpoint"),
+    },
+    Route {
+        endpoint: Endpoint::Logout,
+        path: "/logout",
+        aliases: &["/protocol/openid-connect/logout"],
+        metadata: Some("end_session_endpoint"),
     },
 ];
 

@@ -6,9 +6,11 @@ pub mod client_auth;
 pub mod discovery;
 pub mod introspect;
 pub mod jwks;
+pub mod logout;
 pub mod playground;
 pub mod revoke;
 pub mod token;
+pub mod userinfo;
 
 use std::sync::Arc;
 

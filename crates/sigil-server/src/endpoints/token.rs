@@ -39,7 +39,8 @@ async fn handle(
     let form = read_form(headers, body).await?;
     let credentials = client_auth::credentials(headers, &form)?;
     let client = op::clients::authenticate(&app.ctx, realm, &credentials).await?;
-    let (grant, response) = op::grants::exchange(&app.ctx, realm, &client, &form)?;
+    let (grant, response) =
+        op::grants::exchange(&app.ctx, realm, app.realms.master(), &client, &form).await?;
     app.metrics
         .token_issued(grant.as_str(), realm.name.as_str());
     let mut response = axum::Json(response).into_response();

@@ -9,6 +9,22 @@ use super::clients::{SubjectType, TokenEndpointAuthMethod};
 use super::grants::Grant;
 use crate::keys::RealmKeys;
 use crate::routes::{ROUTES, url};
+use crate::tokens::id_token::PERSON_CLAIMS;
+
+/// Claims of the ID token beyond the person's (OIDC Core §2), for `claims_supported`.
+const TOKEN_CLAIMS: [&str; 11] = [
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "azp",
+    "at_hash",
+    "amr",
+    "sid",
+];
 
 /// The OpenID and the OAuth metadata documents of a realm.
 pub fn documents(issuer: &str, keys: &RealmKeys) -> (Bytes, Bytes) {
@@ -21,7 +37,11 @@ pub fn documents(issuer: &str, keys: &RealmKeys) -> (Bytes, Bytes) {
         .collect();
     openid.insert("subject_types_supported".into(), json!(subject_types));
     openid.insert("id_token_signing_alg_values_supported".into(), json!(algs));
-    openid.insert("claims_parameter_supported".into(), json!(false));
+    openid.insert("userinfo_signing_alg_values_supported".into(), json!(algs));
+    let mut claims: Vec<&str> = TOKEN_CLAIMS.to_vec();
+    claims.extend(PERSON_CLAIMS);
+    openid.insert("claims_supported".into(), json!(claims));
+    openid.insert("claims_parameter_supported".into(), json!(true));
     openid.insert("request_parameter_supported".into(), json!(false));
     openid.insert("request_uri_parameter_supported".into(), json!(false));
     (
@@ -49,9 +69,9 @@ fn oauth_metadata(issuer: &str, keys: &RealmKeys) -> Map<String, Value> {
     let confidential = names(&mut TokenEndpointAuthMethod::confidential());
     let all = names(&mut TokenEndpointAuthMethod::ALL.into_iter());
     let more = json!({
-        "scopes_supported": ["openid"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": grants,
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": Grant::token_endpoint_auth_methods()

@@ -16,8 +16,10 @@ pub mod authorize;
 pub mod clients;
 pub mod grants;
 pub mod introspection;
+pub mod logout;
 pub mod metadata;
 pub mod revocation;
+pub mod userinfo;
 
 use std::sync::Arc;
 

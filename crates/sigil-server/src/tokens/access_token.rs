@@ -1,5 +1,8 @@
 //! JWT access tokens (RFC 9068): `typ: at+jwt`, `iss sub aud exp iat jti client_id scope`,
-//! signed by the realm's current key for the client's algorithm.
+//! signed by the realm's current key for the client's algorithm. A token issued to a person
+//! (authorization code, refresh) also carries `auth_time` (RFC 9068 §2.2.1), `sid` (the login
+//! session) and Sigil's private claim `gid` (the grant), so that revoking the grant or ending
+//! the session makes it inactive (`tokens::inspect`).
 
 use serde::Serialize;
 use sigil_jose::jwt;
@@ -19,6 +22,19 @@ pub struct AccessTokenRequest<'a> {
     pub audiences: Vec<String>,
     /// `scope`, space-separated; omitted when empty.
     pub scope: &'a str,
+    /// The person behind the token, when there is one.
+    pub person: Option<PersonContext<'a>>,
+}
+
+/// What ties an access token to a person's grant and session.
+#[derive(Debug, Clone, Copy)]
+pub struct PersonContext<'a> {
+    /// When the person authenticated (`auth_time`).
+    pub auth_time: i64,
+    /// The login session (`sid`), when the grant came from one.
+    pub sid: Option<&'a str>,
+    /// The grant (`gid`).
+    pub gid: &'a str,
 }
 
 /// An issued token.
@@ -41,6 +57,12 @@ struct Claims<'a> {
     client_id: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     scope: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gid: Option<&'a str>,
 }
 
 /// Signs an access token for `client` at `now`.
@@ -69,6 +91,9 @@ pub fn issue(
         jti: random::token(rng, 16)?,
         client_id: &client.client_id,
         scope: request.scope,
+        auth_time: request.person.map(|p| p.auth_time),
+        sid: request.person.and_then(|p| p.sid),
+        gid: request.person.map(|p| p.gid),
     };
     let token = jwt::sign(signer, Some(jwt::TYP_ACCESS_TOKEN), &claims)
         .map_err(|e| OAuthError::server_error(format!("signing failed: {e}")))?;

@@ -7,6 +7,9 @@
 //! personal access tokens and, where the realm accepts them, legacy HS256 tokens. Anything else
 //! the realm signs — minted assertions today, ID tokens, logout tokens and request objects
 //! tomorrow — verifies but is not a credential, so it is inactive.
+//!
+//! **Invariant:** an access token of a person's grant (`gid`) is inactive once the grant is
+//! revoked, and one of a login session (`sid`) once the session has ended.
 
 use serde_json::{Map, Value};
 use sigil_jose::jws::{CompactJws, Header, HeaderAlg};
@@ -103,6 +106,16 @@ pub async fn inspect(
             }
         }
     }
+    // A token of a person's grant dies with the grant (code replay, refresh reuse, a
+    // disabled user, a deleted client) and with the login session it came from (logout).
+    // In memory, like `jti`s: the feed brings what other nodes revoked.
+    let text = |name: &str| claims.extra.get(name).and_then(Value::as_str);
+    if text("gid").is_some_and(|gid| realm.revocations.is_grant_revoked(gid)) {
+        return Ok(Inspection::Inactive("its grant was revoked"));
+    }
+    if text("sid").is_some_and(|sid| realm.revocations.is_session_ended(sid)) {
+        return Ok(Inspection::Inactive("its login session ended"));
+    }
     match claims.jti.as_deref() {
         // In memory, not a store round trip: see `realms::revocations`.
         Some(jti) if realm.revocations.is_revoked(jti) => {
@@ -136,6 +149,17 @@ pub fn visible_to(claims: &Claims, kind: TokenKind, caller: &ClientMetadata) -> 
         Some(Audience::One(aud)) => names_caller(aud),
         Some(Audience::Many(auds)) => auds.iter().any(|a| names_caller(a)),
         None => false,
+    }
+}
+
+/// The claims of a JWT this realm signed with one of its published keys (never the legacy
+/// secret), with no other check: for `id_token_hint` (RP-Initiated Logout 1.0 §2 accepts an
+/// expired one), whose caller checks what it needs.
+pub fn signed_by_realm(realm: &RealmState, token: &str) -> Option<(Claims, Header)> {
+    let jws = CompactJws::parse(token).ok()?;
+    match verify(realm, jws)? {
+        (claims, header, false) => Some((claims, header)),
+        (_, _, true) => None,
     }
 }
 

@@ -152,9 +152,10 @@ async fn grant_and_scope_policy() {
             "invalid_target",
         ),
         (
+            // Implemented now, but this client is registered for client_credentials only.
             &[("grant_type", "authorization_code"), ("code", "x")],
             400,
-            "unsupported_grant_type",
+            "unauthorized_client",
         ),
         (
             &[("grant_type", "password"), ("username", "a")],

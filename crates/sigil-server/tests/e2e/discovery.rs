@@ -69,6 +69,8 @@ async fn every_advertised_endpoint_exists_and_paths_are_consistent() {
         "introspection_endpoint",
         "revocation_endpoint",
         "authorization_endpoint",
+        "userinfo_endpoint",
+        "end_session_endpoint",
     ] {
         let url = doc[member].as_str().unwrap();
         assert!(url.starts_with(issuer), "{member}: {url}");
@@ -86,7 +88,7 @@ async fn every_advertised_endpoint_exists_and_paths_are_consistent() {
     assert_eq!(oauth["issuer"], doc["issuer"]);
     assert_eq!(
         oauth["grant_types_supported"],
-        serde_json::json!(["client_credentials"])
+        serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
     );
     server.stop().await;
 }

@@ -17,6 +17,8 @@ mod introspection_rules;
 mod jwks;
 mod live_changes;
 mod operations;
+mod people_support;
+mod people_tokens;
 mod randomness;
 mod realm_refresh;
 mod rotation;

@@ -38,6 +38,7 @@ pub fn grant(
             subject: &client.client_id,
             audiences,
             scope: &scope,
+            person: None,
         },
         ctx.now(),
         &*ctx.rng,
@@ -47,6 +48,8 @@ pub fn grant(
         token_type: "Bearer",
         expires_in: issued.expires_in,
         scope: (!scope.is_empty()).then_some(scope),
+        id_token: None,
+        refresh_token: None,
     })
 }
 

@@ -11,11 +11,19 @@ use crate::op::clients::{GrantType, TokenEndpointAuthMethod};
 pub enum Grant {
     /// RFC 6749 §4.4.
     ClientCredentials,
+    /// RFC 6749 §4.1.3, OIDC Core §3.1.3.
+    AuthorizationCode,
+    /// RFC 6749 §6, OIDC Core §12.
+    RefreshToken,
 }
 
 impl Grant {
     /// Every implemented grant.
-    pub const ALL: [Grant; 1] = [Grant::ClientCredentials];
+    pub const ALL: [Grant; 3] = [
+        Grant::AuthorizationCode,
+        Grant::RefreshToken,
+        Grant::ClientCredentials,
+    ];
 
     /// The `grant_type` value.
     pub fn as_str(self) -> &'static str {
@@ -26,6 +34,8 @@ impl Grant {
     pub fn grant_type(self) -> GrantType {
         match self {
             Self::ClientCredentials => GrantType::ClientCredentials,
+            Self::AuthorizationCode => GrantType::AuthorizationCode,
+            Self::RefreshToken => GrantType::RefreshToken,
         }
     }
 
@@ -39,6 +49,9 @@ impl Grant {
         match self {
             // RFC 6749 §4.4: only confidential clients.
             Self::ClientCredentials => false,
+            // RFC 6749 §4.1, RFC 8252 §8.4: native and browser apps, bound by PKCE; their
+            // refresh tokens are bound to the client_id they were issued to (RFC 9700 §4.14).
+            Self::AuthorizationCode | Self::RefreshToken => true,
         }
     }
 
@@ -63,13 +76,15 @@ mod tests {
             assert_eq!(grant.grant_type().as_str(), grant.as_str());
         }
         assert_eq!(Grant::parse("password"), None);
-        assert_eq!(Grant::parse("authorization_code"), None);
+        assert_eq!(Grant::parse("implicit"), None);
     }
 
     #[test]
     fn the_token_endpoint_offers_none_only_with_a_public_grant() {
         let methods: Vec<_> = Grant::token_endpoint_auth_methods().collect();
-        assert!(!methods.contains(&TokenEndpointAuthMethod::None));
+        assert!(Grant::AuthorizationCode.allows_public_clients());
+        assert!(!Grant::ClientCredentials.allows_public_clients());
+        assert!(methods.contains(&TokenEndpointAuthMethod::None));
         assert!(methods.contains(&TokenEndpointAuthMethod::ClientSecretBasic));
     }
 }
