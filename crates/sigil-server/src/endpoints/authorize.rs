@@ -50,7 +50,7 @@ pub async fn authorize(
 
 /// `303 See Other` to the redirect's location, never cached (it may carry a code).
 fn redirect(target: &Redirect) -> Response {
-    let mut response = axum::response::Redirect::to(&target.location).into_response();
+    let mut response = axum::response::Redirect::to(&target.location()).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -13,11 +13,15 @@
 //! of one realm version (issuer, keys, settings, parsed clients, revocations).
 
 pub mod authorize;
+pub mod consent;
 pub mod clients;
 pub mod grants;
+pub mod interaction;
 pub mod introspection;
+pub mod login;
 pub mod metadata;
 pub mod revocation;
+pub mod sessions;
 
 use std::sync::Arc;
 
