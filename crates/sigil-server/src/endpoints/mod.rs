@@ -2,6 +2,9 @@
 //! calls a service of `op`, and renders the outcome. Shared here: the realm extractor.
 
 pub mod authorize;
+pub mod consent;
+pub mod interaction;
+pub mod login;
 pub mod client_auth;
 pub mod discovery;
 pub mod introspect;
