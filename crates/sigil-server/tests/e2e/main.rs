@@ -5,20 +5,25 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly or not at all
 
 mod admin_mint;
+mod authorize_rules;
 mod bad_input;
+mod browser;
 mod client_credentials;
 mod client_policy;
 mod connections;
+mod consent;
 mod discovery;
 mod first_party_verifier;
 mod introspection;
 mod introspection_rules;
 mod jwks;
 mod live_changes;
+mod login_rules;
 mod operations;
 mod randomness;
 mod realm_refresh;
 mod rotation;
+mod sign_in;
 mod store_double;
 mod store_failures;
 mod support;
