@@ -50,7 +50,11 @@ pub fn render(
 }
 
 /// The browser's CSRF token, or a new one (then `true`: the cookie must be set).
-pub fn csrf_token(app: &App, realm: &RealmState, headers: &HeaderMap) -> Result<(String, bool), PageError> {
+pub fn csrf_token(
+    app: &App,
+    realm: &RealmState,
+    headers: &HeaderMap,
+) -> Result<(String, bool), PageError> {
     let name = csrf_cookie(realm);
     match cookies::read(headers, &name) {
         Some(token) if !token.is_empty() => Ok((token, false)),
@@ -67,7 +71,11 @@ pub fn csrf_cookie(realm: &RealmState) -> String {
 
 /// The name of the realm's session cookie.
 pub fn session_cookie(realm: &RealmState) -> String {
-    cookies::name(Kind::Session, &realm.name, cookies::secure_for(&realm.issuer))
+    cookies::name(
+        Kind::Session,
+        &realm.name,
+        cookies::secure_for(&realm.issuer),
+    )
 }
 
 /// A form that fails the double-submit check: a `400` page, nothing else happens.

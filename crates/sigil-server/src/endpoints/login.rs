@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::Extension;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -60,8 +60,7 @@ pub async fn login(
     let username = form.get("username").unwrap_or_default();
     let password = Password::candidate(form.get("password").unwrap_or_default().to_owned());
     let addr = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
-    let outcome =
-        login::sign_in(&app.ctx, &realm, &app.passwords, username, &password, addr).await;
+    let outcome = login::sign_in(&app.ctx, &realm, &app.passwords, username, &password, addr).await;
     let user = match outcome {
         Ok(Outcome::SignedIn(user)) => user,
         // 200, not 401: a 401 must carry a `WWW-Authenticate` challenge (RFC 9110 §15.5.2),

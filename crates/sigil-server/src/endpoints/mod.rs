@@ -2,13 +2,13 @@
 //! calls a service of `op`, and renders the outcome. Shared here: the realm extractor.
 
 pub mod authorize;
-pub mod consent;
-pub mod interaction;
-pub mod login;
 pub mod client_auth;
+pub mod consent;
 pub mod discovery;
+pub mod interaction;
 pub mod introspect;
 pub mod jwks;
+pub mod login;
 pub mod revoke;
 pub mod token;
 

@@ -13,8 +13,8 @@
 //! of one realm version (issuer, keys, settings, parsed clients, revocations).
 
 pub mod authorize;
-pub mod consent;
 pub mod clients;
+pub mod consent;
 pub mod grants;
 pub mod interaction;
 pub mod introspection;

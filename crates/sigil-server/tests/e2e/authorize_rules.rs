@@ -5,7 +5,9 @@
 use sigil_server::provision::ClientSpec;
 use sigil_store::RealmName;
 
-use crate::browser::{Browser, PASSWORD, REDIRECT, add_user, authorize_url, challenge, people_server, submit_login};
+use crate::browser::{
+    Browser, PASSWORD, REDIRECT, add_user, authorize_url, challenge, people_server, submit_login,
+};
 
 #[tokio::test]
 async fn an_unknown_client_or_an_unregistered_redirect_uri_is_a_page_never_a_redirect() {
@@ -34,11 +36,20 @@ async fn pkce_rules_are_errors_at_the_client() {
         // A public client without PKCE.
         ("web", &[]),
         // plain is refused, and so is a challenge without a method (RFC 7636 §4.3: plain).
-        ("web", &[("code_challenge", &c), ("code_challenge_method", "plain")]),
+        (
+            "web",
+            &[("code_challenge", &c), ("code_challenge_method", "plain")],
+        ),
         ("web", &[("code_challenge", &c)]),
         // A method without a challenge; a malformed challenge.
         ("portal", &[("code_challenge_method", "S256")]),
-        ("portal", &[("code_challenge", "short"), ("code_challenge_method", "S256")]),
+        (
+            "portal",
+            &[
+                ("code_challenge", "short"),
+                ("code_challenge_method", "S256"),
+            ],
+        ),
     ];
     for (client, extra) in cases {
         let page = browser.get(&authorize_url(&server, client, extra)).await;
@@ -87,9 +98,13 @@ async fn other_request_errors_go_back_to_the_client() {
         let page = browser.get(&authorize_url(&server, "portal", extra)).await;
         assert_eq!(page.redirect_params()["error"], error, "{extra:?}");
     }
-    let url = authorize_url(&server, "portal", &[]).replace("response_type=code", "response_type=token");
+    let url =
+        authorize_url(&server, "portal", &[]).replace("response_type=code", "response_type=token");
     let token = browser.get(&url).await;
-    assert_eq!(token.redirect_params()["error"], "unsupported_response_type");
+    assert_eq!(
+        token.redirect_params()["error"],
+        "unsupported_response_type"
+    );
     server.stop().await;
 }
 
@@ -114,19 +129,30 @@ async fn accepted_parameters_and_unknown_ones_do_not_disturb_and_post_works() {
         ))
         .await;
     assert!(page.is_login_form());
-    assert_eq!(page.field("username").as_deref(), Some("alice"), "login_hint prefills");
+    assert_eq!(
+        page.field("username").as_deref(),
+        Some("alice"),
+        "login_hint prefills"
+    );
     let answer = submit_login(&browser, &page, "alice", PASSWORD).await;
     let code = answer.redirect_params()["code"].clone();
     let sigil_store::TakenCode::Taken(record) = server
         .store
-        .take_code(&RealmName::default_realm(), &sigil_server::random::digest(&code), crate::support::START)
+        .take_code(
+            &RealmName::default_realm(),
+            &sigil_server::random::digest(&code),
+            crate::support::START,
+        )
         .await
         .unwrap()
     else {
         panic!()
     };
     assert_eq!(record.scope, "profile openid");
-    assert_eq!(record.claims.as_deref(), Some(r#"{"userinfo":{"name":{"essential":true}}}"#));
+    assert_eq!(
+        record.claims.as_deref(),
+        Some(r#"{"userinfo":{"name":{"essential":true}}}"#)
+    );
     // POST to /authorize (oidcc-ensure-post-request-succeeds).
     let posted = browser
         .post(
@@ -150,13 +176,21 @@ async fn a_user_s_allowed_scopes_narrow_the_grant() {
     add_user(&server, "default", "bob", Some(vec!["profile".into()])).await;
     let browser = Browser::new();
     let page = browser
-        .get(&authorize_url(&server, "portal", &[("scope", "openid profile email")]))
+        .get(&authorize_url(
+            &server,
+            "portal",
+            &[("scope", "openid profile email")],
+        ))
         .await;
     let answer = submit_login(&browser, &page, "bob", PASSWORD).await;
     let code = answer.redirect_params()["code"].clone();
     let sigil_store::TakenCode::Taken(record) = server
         .store
-        .take_code(&RealmName::default_realm(), &sigil_server::random::digest(&code), crate::support::START)
+        .take_code(
+            &RealmName::default_realm(),
+            &sigil_server::random::digest(&code),
+            crate::support::START,
+        )
         .await
         .unwrap()
     else {

@@ -12,12 +12,19 @@ fn web(scope: &str, extra: &[(&'static str, &'static str)]) -> Vec<(String, Stri
         ("code_challenge".to_owned(), challenge()),
         ("code_challenge_method".to_owned(), "S256".to_owned()),
     ];
-    params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    params.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     params
 }
 
 fn url(server: &crate::support::TestServer, params: &[(String, String)]) -> String {
-    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let params: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     authorize_url(server, "web", &params)
 }
 
@@ -44,7 +51,9 @@ async fn deny_is_access_denied_at_the_client() {
 async fn consent_is_remembered_for_the_same_scopes_or_fewer() {
     let server = people_server().await;
     let browser = Browser::new();
-    let login = browser.get(&url(&server, &web("openid email profile", &[]))).await;
+    let login = browser
+        .get(&url(&server, &web("openid email profile", &[])))
+        .await;
     let consent = submit_login(&browser, &login, "alice", PASSWORD).await;
     let allowed = submit_consent(&browser, &consent, "approve").await;
     assert!(allowed.redirect_params().contains_key("code"));
@@ -53,13 +62,19 @@ async fn consent_is_remembered_for_the_same_scopes_or_fewer() {
     assert_eq!(fewer.status, 303, "{}", fewer.body);
     assert!(fewer.redirect_params().contains_key("code"));
     // prompt=none works now.
-    let silent = browser.get(&url(&server, &web("openid", &[("prompt", "none")]))).await;
+    let silent = browser
+        .get(&url(&server, &web("openid", &[("prompt", "none")])))
+        .await;
     assert!(silent.redirect_params().contains_key("code"));
     // More: asked again; prompt=consent: asked again.
-    let more = browser.get(&url(&server, &web("openid api:read", &[]))).await;
+    let more = browser
+        .get(&url(&server, &web("openid api:read", &[])))
+        .await;
     assert!(more.is_consent_form());
     assert!(more.body.contains("api:read"));
-    let forced = browser.get(&url(&server, &web("openid", &[("prompt", "consent")]))).await;
+    let forced = browser
+        .get(&url(&server, &web("openid", &[("prompt", "consent")])))
+        .await;
     assert!(forced.is_consent_form());
     // A consent form without the session it was shown to is refused.
     browser.forget_cookie("sigil-session-default");

@@ -4,9 +4,7 @@
 
 use sigil_store::RealmName;
 
-use crate::browser::{
-    Browser, PASSWORD, add_user, authorize_url, people_server, submit_login,
-};
+use crate::browser::{Browser, PASSWORD, add_user, authorize_url, people_server, submit_login};
 
 const WRONG: &str = "Wrong username or password.";
 
@@ -42,9 +40,15 @@ async fn failures_are_throttled_per_account_and_per_address() {
     let server = people_server().await;
     let bob = add_user(&server, "default", "bob", None).await;
     // Five failures for alice, from two addresses.
-    for (n, address) in ["127.0.0.1", "127.0.0.2", "127.0.0.1", "127.0.0.2", "127.0.0.1"]
-        .into_iter()
-        .enumerate()
+    for (n, address) in [
+        "127.0.0.1",
+        "127.0.0.2",
+        "127.0.0.1",
+        "127.0.0.2",
+        "127.0.0.1",
+    ]
+    .into_iter()
+    .enumerate()
     {
         let browser = Browser::from_address(address.parse().unwrap());
         let login = browser.get(&authorize_url(&server, "portal", &[])).await;
@@ -60,7 +64,10 @@ async fn failures_are_throttled_per_account_and_per_address() {
     // Bob is not affected from a clean address.
     let other = Browser::from_address("127.0.0.10".parse().unwrap());
     let login = other.get(&authorize_url(&server, "portal", &[])).await;
-    assert_eq!(submit_login(&other, &login, "bob", PASSWORD).await.status, 303);
+    assert_eq!(
+        submit_login(&other, &login, "bob", PASSWORD).await.status,
+        303
+    );
     // Per address: five failures on different (unknown) accounts block that address.
     let noisy = Browser::from_address("127.0.0.20".parse().unwrap());
     let login = noisy.get(&authorize_url(&server, "portal", &[])).await;
@@ -69,18 +76,29 @@ async fn failures_are_throttled_per_account_and_per_address() {
         let page = submit_login(&noisy, &login, &user, PASSWORD).await;
         assert!(page.body.contains(WRONG));
     }
-    assert_eq!(submit_login(&noisy, &login, "bob", PASSWORD).await.status, 429);
+    assert_eq!(
+        submit_login(&noisy, &login, "bob", PASSWORD).await.status,
+        429
+    );
     // The counters are in the store, for every node to see.
     let (failures, _) = server
         .store
-        .login_failures(&RealmName::default_realm(), "addr:127.0.0.20", sigil_server::clock::Clock::now(&*server.clock), 900)
+        .login_failures(
+            &RealmName::default_realm(),
+            "addr:127.0.0.20",
+            sigil_server::clock::Clock::now(&*server.clock),
+            900,
+        )
         .await
         .unwrap();
     assert_eq!(failures, 5);
     // After the window, alice signs in, which clears her counter.
     server.clock.advance(15 * 60);
     let login = fresh.get(&authorize_url(&server, "portal", &[])).await;
-    assert_eq!(submit_login(&fresh, &login, "alice", PASSWORD).await.status, 303);
+    assert_eq!(
+        submit_login(&fresh, &login, "alice", PASSWORD).await.status,
+        303
+    );
     let _ = bob;
     server.stop().await;
 }
@@ -105,7 +123,8 @@ async fn a_post_without_the_matching_csrf_token_is_refused() {
         let browser = &browser;
         let action = action.clone();
         async move {
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             browser.post(&action, &form).await
         }
     };
@@ -144,7 +163,15 @@ async fn a_tampered_foreign_or_expired_interaction_is_a_page() {
         (server.url("/realms/acme/login"), interaction.as_str()),
     ] {
         let page = browser
-            .post(&action, &[("csrf", &csrf), ("interaction", sealed), ("username", "alice"), ("password", PASSWORD)])
+            .post(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("interaction", sealed),
+                    ("username", "alice"),
+                    ("password", PASSWORD),
+                ],
+            )
             .await;
         assert_eq!(page.status, 400, "{action}");
         assert!(page.headers.get("location").is_none());

@@ -54,7 +54,10 @@ async fn an_openidconnect_request_signs_in_consents_and_gets_a_stored_code() {
     ] {
         assert!(consent.text().contains(shown), "{shown}");
     }
-    assert!(!consent.body.contains("unknown:scope"), "unknown scopes dropped");
+    assert!(
+        !consent.body.contains("unknown:scope"),
+        "unknown scopes dropped"
+    );
     let answer = submit_consent(&browser, &consent, "approve").await;
     assert_eq!(answer.status, 303, "{}", answer.body);
     assert!(answer.location().starts_with(REDIRECT));
@@ -124,7 +127,11 @@ async fn a_second_request_with_the_session_gets_a_code_without_a_page() {
     let code = again.redirect_params()["code"].clone();
     let TakenCode::Taken(record) = server
         .store
-        .take_code(&RealmName::default_realm(), &random::digest(&code), START + 30)
+        .take_code(
+            &RealmName::default_realm(),
+            &random::digest(&code),
+            START + 30,
+        )
         .await
         .unwrap()
     else {
@@ -162,7 +169,11 @@ async fn prompt_login_and_an_exceeded_max_age_ask_for_the_password_again() {
         let code = answer.redirect_params()["code"].clone();
         let TakenCode::Taken(record) = server
             .store
-            .take_code(&RealmName::default_realm(), &random::digest(&code), server.clock.now())
+            .take_code(
+                &RealmName::default_realm(),
+                &random::digest(&code),
+                server.clock.now(),
+            )
             .await
             .unwrap()
         else {
@@ -253,7 +264,9 @@ async fn every_page_has_the_security_headers_and_cookies_are_http_only_and_lax()
     let login = browser.get(&url).await;
     let wrong = submit_login(&browser, &login, "alice", "not-the-password").await;
     let consent = submit_login(&browser, &wrong, "alice", PASSWORD).await;
-    let error_page = browser.get(&server.url("/authorize?client_id=nobody")).await;
+    let error_page = browser
+        .get(&server.url("/authorize?client_id=nobody"))
+        .await;
     for page in [&login, &wrong, &consent, &error_page] {
         let csp = page.header("content-security-policy");
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
@@ -261,8 +274,16 @@ async fn every_page_has_the_security_headers_and_cookies_are_http_only_and_lax()
         assert_eq!(page.header("cache-control"), "no-store");
     }
     let set_cookies = browser.set_cookies.lock().unwrap().clone();
-    assert!(set_cookies.iter().any(|c| c.starts_with("sigil-csrf-default=")));
-    assert!(set_cookies.iter().any(|c| c.starts_with("sigil-session-default=")));
+    assert!(
+        set_cookies
+            .iter()
+            .any(|c| c.starts_with("sigil-csrf-default="))
+    );
+    assert!(
+        set_cookies
+            .iter()
+            .any(|c| c.starts_with("sigil-session-default="))
+    );
     for cookie in &set_cookies {
         assert!(cookie.contains("HttpOnly"), "{cookie}");
         assert!(cookie.contains("SameSite=Lax"), "{cookie}");
