@@ -7,6 +7,7 @@
 mod admin_mint;
 mod authorize_rules;
 mod bad_input;
+mod branding;
 mod browser;
 mod client_credentials;
 mod client_policy;

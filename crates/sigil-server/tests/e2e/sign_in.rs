@@ -291,3 +291,44 @@ async fn every_page_has_the_security_headers_and_cookies_are_http_only_and_lax()
     }
     server.stop().await;
 }
+
+/// An ID token of the default realm for `sub`, long expired (a hint may be expired).
+async fn id_token_for(server: &crate::support::TestServer, sub: &str) -> String {
+    let realm = server
+        .provisioner
+        .realm_state(&RealmName::default_realm(), &server.base)
+        .await
+        .unwrap();
+    let signer = realm.keys.signer(sigil_jose::Algorithm::RS256).unwrap();
+    let claims = serde_json::json!({
+        "iss": server.base, "sub": sub, "aud": "portal", "iat": START - 7200, "exp": START - 3600,
+    });
+    sigil_jose::jws::sign(signer, Some("JWT"), &serde_json::to_vec(&claims).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn an_id_token_hint_for_someone_else_needs_a_new_sign_in() {
+    let server = people_server().await;
+    let alice = server
+        .provisioner
+        .user(&RealmName::default_realm(), "alice")
+        .await
+        .unwrap();
+    let browser = Browser::new();
+    portal_sign_in(&server, &browser).await;
+    let own = id_token_for(&server, &alice.id).await;
+    let other = id_token_for(&server, "someone-else").await;
+    let with_hint = |hint: &str, prompt: Option<&'static str>| {
+        let mut params = vec![("scope", "openid"), ("id_token_hint", hint)];
+        params.extend(prompt.map(|p| ("prompt", p)));
+        authorize_url(&server, "portal", &params)
+    };
+    // Her own (expired) token: silent success.
+    let silent = browser.get(&with_hint(&own, Some("none"))).await;
+    assert!(silent.redirect_params().contains_key("code"));
+    // Someone else's: login_required with prompt=none, the login page without.
+    let refused = browser.get(&with_hint(&other, Some("none"))).await;
+    assert_eq!(refused.redirect_params()["error"], "login_required");
+    assert!(browser.get(&with_hint(&other, None)).await.is_login_form());
+    server.stop().await;
+}
