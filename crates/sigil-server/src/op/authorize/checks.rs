@@ -73,8 +73,9 @@ pub fn check_grant(client: &ClientMetadata) -> Result<(), OAuthError> {
 /// RFC 7636 §4.3, §4.4.1: only `S256` (a challenge without a method means `plain`, §4.3, and
 /// is refused too); public clients must send one (RFC 9700 §2.1.1), and so must every client
 /// when it or its realm requires PKCE.
+/// `realm_requires` is the realm's `require_pkce`.
 pub fn check_pkce(
-    realm: &RealmState,
+    realm_requires: bool,
     client: &ClientMetadata,
     params: &Form,
 ) -> Result<Option<String>, OAuthError> {
@@ -85,7 +86,7 @@ pub fn check_pkce(
                 "code_challenge_method without a code_challenge",
             ));
         }
-        if client.is_public() || client.require_pkce || realm.settings.require_pkce {
+        if client.is_public() || client.require_pkce || realm_requires {
             return Err(OAuthError::invalid_request(
                 "this client must use PKCE (code_challenge with code_challenge_method=S256)",
             ));
@@ -156,3 +157,7 @@ pub enum ResponseType {
     /// `code` (RFC 6749 §4.1).
     Code,
 }
+
+#[cfg(test)]
+#[path = "checks_tests.rs"]
+mod tests;

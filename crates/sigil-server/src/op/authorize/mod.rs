@@ -119,7 +119,8 @@ pub async fn validate(
     let at = |error| AuthorizeError::at(&redirect, error);
     let response_type = checks::check_response_type(params).map_err(at)?;
     checks::check_grant(&client).map_err(at)?;
-    let code_challenge = checks::check_pkce(realm, &client, params).map_err(at)?;
+    let code_challenge =
+        checks::check_pkce(realm.settings.require_pkce, &client, params).map_err(at)?;
     let scopes = checks::check_scope(&client, params).map_err(at)?;
     let prompt = Prompt::parse(params.get("prompt")).map_err(at)?;
     let max_age = checks::check_max_age(params).map_err(at)?;
