@@ -210,6 +210,8 @@ fn describe(realm: &Realm) -> serde_json::Value {
         "access_token_ttl": realm.settings.access_token_ttl_secs,
         "legacy_hs256": realm.settings.legacy_hs256_sealed.is_some(),
         "rotation_period_days": realm.settings.rotation_period_secs / 86_400,
+        "brand": realm.settings.brand,
+        "theme": realm.settings.theme.keys().collect::<Vec<_>>(),
         "created_at": realm.created_at,
     })
 }
