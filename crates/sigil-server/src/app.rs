@@ -49,6 +49,8 @@ pub struct ServerConfig {
     pub started_at: Instant,
     /// How many connections, and how long each may take to speak.
     pub connections: ConnectionLimits,
+    /// Serve `/playground` (dev mode only).
+    pub playground: bool,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +63,7 @@ impl Default for ServerConfig {
             rotation_interval: Duration::from_secs(60),
             started_at: Instant::now(),
             connections: ConnectionLimits::default(),
+            playground: false,
         }
     }
 }
@@ -241,6 +244,12 @@ pub fn router(app: Arc<App>) -> Router {
                 .route(path, handler(route.endpoint))
                 .route(&format!("{REALM_PREFIX}{path}"), handler(route.endpoint));
         }
+    }
+    if app.config.playground {
+        router = router.route(
+            routes::server::PLAYGROUND,
+            get(crate::endpoints::playground::playground),
+        );
     }
     let request_id = HeaderName::from_static("x-request-id");
     router

@@ -129,6 +129,8 @@ pub mod server {
     pub const METRICS: &str = "/metrics";
     /// Trusted minting (seed 000).
     pub const ADMIN_MINT: &str = "/admin/v1/realms/{realm}/tokens";
+    /// The dev-mode playground (the code flow in the browser).
+    pub const PLAYGROUND: &str = "/playground";
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ macro_rules! conformance_tests {
             concurrent_inserts_of_one_client_make_exactly_one, users_round_trip,
             user_fields_round_trip, users_update_and_delete, users_are_realm_scoped,
             revocations, revocation_feed, personal_access_tokens, admin_tokens, meta_first_value_wins,
+            meta_set_replaces,
             unknown_realm_is_reported, next_key_insertion_is_exclusive, retired_keys,
             a_realm_and_its_first_keys_appear_together, schema_rules_are_constraint_errors,
             missing_rows_are_not_found,
@@ -712,6 +713,22 @@ pub async fn meta_first_value_wins(store: &dyn Store) {
     assert_eq!(
         store.meta_get_or_insert("k", "second").await.unwrap(),
         "first"
+    );
+}
+
+/// `meta_set` replaces (last writer wins) and `meta_get` reads what is stored.
+pub async fn meta_set_replaces(store: &dyn Store) {
+    assert_eq!(store.meta_get("k").await.unwrap(), None);
+    store.meta_set("k", "first").await.unwrap();
+    assert_eq!(store.meta_get("k").await.unwrap().as_deref(), Some("first"));
+    store.meta_set("k", "second").await.unwrap();
+    assert_eq!(
+        store.meta_get("k").await.unwrap().as_deref(),
+        Some("second")
+    );
+    assert_eq!(
+        store.meta_get_or_insert("k", "third").await.unwrap(),
+        "second"
     );
 }
 

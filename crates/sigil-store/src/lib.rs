@@ -163,6 +163,10 @@ pub trait AdminStore: Send + Sync {
 
     /// Stores `value` under `key` unless a value is there; returns the value that is stored.
     async fn meta_get_or_insert(&self, key: &str, value: &str) -> Result<String>;
+    /// The value stored under `key`, if any.
+    async fn meta_get(&self, key: &str) -> Result<Option<String>>;
+    /// Stores `value` under `key`, replacing what was there (last writer wins).
+    async fn meta_set(&self, key: &str, value: &str) -> Result<()>;
 }
 
 /// Authorization codes (RFC 6749 §4.1.2), single use (§10.5).

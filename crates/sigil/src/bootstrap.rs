@@ -10,7 +10,9 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use sigil_jose::{Algorithm, Kid, pem};
-use sigil_server::provision::{ClientSpec, Provisioner};
+use sigil_server::endpoints::playground::PLAYGROUND_CLIENT_ID;
+use sigil_server::provision::{ClientSpec, Provisioner, UserSpec};
+use sigil_server::users::Password;
 use sigil_store::RealmName;
 
 use crate::config::StoreSettings;
@@ -101,21 +103,36 @@ struct DemoClient {
     client_secret: String,
 }
 
+/// The dev-mode person, for the playground's sign-in.
+const DEMO_USER: &str = "demo";
+/// Where dev mode keeps the demo user's generated password, so every start prints it.
+const DEMO_USER_FILE: &str = "demo-user.json";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct DemoUser {
+    username: String,
+    password: String,
+}
+
 /// What bootstrap found or made.
 #[derive(Debug)]
 pub struct Report {
     created_realm: bool,
     demo: Option<(String, Option<String>)>,
+    /// The demo user and, when known, its password.
+    demo_user: Option<(String, Option<String>)>,
     data_dir: Option<PathBuf>,
 }
 
 /// Creates the default realm (with the configured key, if any) and, in dev mode, the demo
-/// client when missing.
+/// client, the playground's client and the demo user when missing; `issuer` is the base URL
+/// the server serves.
 pub async fn ensure_defaults(
     provisioner: &Provisioner,
     settings: &StoreSettings,
     keys: &ConfiguredKeys,
     production: bool,
+    issuer: &str,
 ) -> anyhow::Result<Report> {
     let default = RealmName::default_realm();
     let signing_pem = keys.signing_pem()?;
@@ -172,6 +189,7 @@ pub async fn ensure_defaults(
         return Ok(Report {
             created_realm,
             demo: None,
+            demo_user: None,
             data_dir: None,
         });
     }
@@ -208,11 +226,91 @@ pub async fn ensure_defaults(
         }
         Some((client.client_id, secret))
     };
+    ensure_playground_client(provisioner, &default, issuer).await?;
+    let demo_user = ensure_demo_user(provisioner, &default, settings, in_data_dir).await?;
     Ok(Report {
         created_realm,
         demo,
+        demo_user: Some(demo_user),
         data_dir: in_data_dir.then(|| settings.data_dir.clone()),
     })
+}
+
+/// The playground's public client: the code flow with PKCE, back to `{issuer}/playground`, and
+/// to `http://127.0.0.1/playground` on any port (RFC 8252 §7.3), so a dev server on another
+/// port keeps working with the same registration.
+async fn ensure_playground_client(
+    provisioner: &Provisioner,
+    realm: &RealmName,
+    issuer: &str,
+) -> anyhow::Result<()> {
+    if provisioner
+        .store()
+        .get_client(realm, PLAYGROUND_CLIENT_ID)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let mut redirect_uris = vec!["http://127.0.0.1/playground".to_owned()];
+    let own = format!("{issuer}/playground");
+    if !own.starts_with("http://127.0.0.1") {
+        redirect_uris.push(own);
+    }
+    let spec = ClientSpec {
+        client_id: Some(PLAYGROUND_CLIENT_ID.to_owned()),
+        name: "Sigil playground (dev mode)".to_owned(),
+        auth_method: Some("none".to_owned()),
+        grant_types: vec!["authorization_code".to_owned()],
+        redirect_uris,
+        scopes: ["openid", "profile", "email"].map(str::to_owned).to_vec(),
+        ..ClientSpec::default()
+    };
+    provisioner.create_client(realm, spec).await?;
+    Ok(())
+}
+
+/// The demo user, with a generated password kept in the data directory (shown at every
+/// start; dev mode only).
+async fn ensure_demo_user(
+    provisioner: &Provisioner,
+    realm: &RealmName,
+    settings: &StoreSettings,
+    in_data_dir: bool,
+) -> anyhow::Result<(String, Option<String>)> {
+    let path = settings.data_dir.join(DEMO_USER_FILE);
+    if provisioner
+        .store()
+        .get_user_by_username(realm, DEMO_USER)
+        .await?
+        .is_some()
+    {
+        let password = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str::<DemoUser>(&text).ok())
+            .map(|u| u.password);
+        return Ok((DEMO_USER.to_owned(), password));
+    }
+    let password = sigil_server::random::token(provisioner.rng(), 12)?;
+    let spec = UserSpec {
+        username: DEMO_USER.to_owned(),
+        password: Some(Password::new(password.clone())?),
+        email: Some("demo@example.com".to_owned()),
+        email_verified: true,
+        name: Some("Demo User".to_owned()),
+        given_name: Some("Demo".to_owned()),
+        family_name: Some("User".to_owned()),
+        ..UserSpec::default()
+    };
+    provisioner.create_user_with(realm, spec).await?;
+    if in_data_dir {
+        let record = DemoUser {
+            username: DEMO_USER.to_owned(),
+            password: password.clone(),
+        };
+        sigil_server::seal::write_private_file(&path, serde_json::to_string(&record)?.as_bytes())?;
+    }
+    Ok((DEMO_USER.to_owned(), Some(password)))
 }
 
 impl Report {
@@ -236,6 +334,19 @@ impl Report {
             out,
             "  discovery:  {issuer}/.well-known/openid-configuration"
         )?;
+        if let Some((username, password)) = &self.demo_user {
+            match password {
+                Some(password) => writeln!(out, "  demo user:  {username} / {password}")?,
+                None => writeln!(
+                    out,
+                    "  demo user:  {username} (its password was shown when it was created)"
+                )?,
+            }
+            writeln!(
+                out,
+                "  playground: {issuer}/playground (sign in with the code flow)"
+            )?;
+        }
         if let Some((id, secret)) = &self.demo {
             match secret {
                 Some(secret) => {

@@ -91,7 +91,7 @@ fn master_key(settings: &StoreSettings) -> anyhow::Result<(MasterKey, String)> {
     Ok((key, format!("{} (dev mode)", path.display())))
 }
 
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }

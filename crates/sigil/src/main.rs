@@ -7,6 +7,7 @@ mod bootstrap;
 mod commands;
 mod config;
 mod context;
+mod lock;
 mod logging;
 
 use std::io::Write as _;

@@ -188,7 +188,18 @@ fn changes_go_through_provisioning_and_refusals_are_one_line() {
     let pat = json(
         &data,
         &[
-            "token", "pat", "create", "--realm", "acme", "--user", "alice", "--name", "cli",
+            "token",
+            "pat",
+            "create",
+            "--realm",
+            "acme",
+            "--user",
+            "alice",
+            "--name",
+            "cli",
+            // No server has run on this data dir, so no issuer was recorded.
+            "--issuer",
+            "http://127.0.0.1:8080",
         ],
     );
     let id = pat["id"].as_str().unwrap();

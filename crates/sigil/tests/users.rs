@@ -393,7 +393,17 @@ fn disable_enable_and_delete() {
     let pat = json(
         &data,
         &[
-            "token", "pat", "create", "--realm", "acme", "--user", "alice", "--name", "cli",
+            "token",
+            "pat",
+            "create",
+            "--realm",
+            "acme",
+            "--user",
+            "alice",
+            "--name",
+            "cli",
+            "--issuer",
+            "http://127.0.0.1:8080",
         ],
     );
     let pat_id = pat["id"].as_str().unwrap().to_owned();
@@ -411,7 +421,17 @@ fn disable_enable_and_delete() {
     );
     let refused = sigil(&data)
         .args([
-            "token", "pat", "create", "--realm", "acme", "--user", "alice", "--name", "x",
+            "token",
+            "pat",
+            "create",
+            "--realm",
+            "acme",
+            "--user",
+            "alice",
+            "--name",
+            "x",
+            "--issuer",
+            "http://127.0.0.1:8080",
         ])
         .output()
         .unwrap();

@@ -1,6 +1,7 @@
 //! The admin REST API (`/admin/v1`), authenticated with admin bearer tokens. Its errors are
 //! its own JSON shape (`{"error", "message"}`), not OAuth's.
 
+mod body;
 pub mod mint;
 
 use std::sync::Arc;

@@ -9,6 +9,7 @@ pub mod interaction;
 pub mod introspect;
 pub mod jwks;
 pub mod login;
+pub mod playground;
 pub mod revoke;
 pub mod token;
 

@@ -27,6 +27,7 @@ use crate::users::PasswordHashing;
 mod branding;
 mod client_settings;
 mod clients;
+mod issuer;
 mod keys;
 mod tokens;
 mod user_rules;
@@ -368,12 +369,19 @@ impl Provisioner {
         Ok((client, secret))
     }
 
-    /// Creates an admin token; returns the token (shown once) and its record.
+    /// Creates an admin token that expires after `ttl_secs` (never when `None`); returns the
+    /// token (shown once) and its record. A zero lifetime is refused: such a token would be
+    /// expired when printed.
     pub async fn create_admin_token(
         &self,
         name: &str,
         ttl_secs: Option<u64>,
     ) -> Result<(String, AdminTokenRecord), ServerError> {
+        if ttl_secs == Some(0) {
+            return Err(ServerError::Invalid(
+                "an admin token's ttl must be at least 1 second (omit it for no expiry)".into(),
+            ));
+        }
         let token = format!(
             "{}{}",
             crate::admin::TOKEN_PREFIX,

@@ -60,8 +60,8 @@ pub struct Minted {
 }
 
 /// Mints a token for `request` at `now`. Refuses (with [`ServerError::Invalid`]) an empty
-/// subject, a reserved claim, a lifetime beyond the realm's limit or an algorithm the realm
-/// has no key for.
+/// subject, a control character in `sub` or an `aud` value, a reserved claim, a lifetime
+/// beyond the realm's limit or an algorithm the realm has no key for.
 pub fn mint(
     realm: &RealmState,
     request: &MintRequest,
@@ -70,6 +70,10 @@ pub fn mint(
 ) -> Result<Minted, ServerError> {
     if request.subject.trim().is_empty() {
         return Err(ServerError::Invalid("sub must not be empty".into()));
+    }
+    check_no_control("sub", &request.subject)?;
+    for audience in &request.audiences {
+        check_no_control("aud", audience)?;
     }
     if let Some(reserved) = request
         .claims
@@ -113,4 +117,18 @@ pub fn mint(
         kid: signer.kid().as_str().to_owned(),
         alg,
     })
+}
+
+/// `sub` and `aud` are StringOrURI values (RFC 7519 §2, §4.1.2–§4.1.3) that relying parties
+/// compare, log and store as text: a NUL or another control character (Unicode `Cc`) would
+/// be truncated by C strings, split log lines or make two different-looking ids equal, so
+/// none is minted. The message names the character by code point, never raw.
+fn check_no_control(claim: &str, value: &str) -> Result<(), ServerError> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => Err(ServerError::Invalid(format!(
+            "{claim} must not contain control characters (found U+{:04X})",
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
 }

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly or not at all
 
+mod admin_bodies;
 mod admin_mint;
 mod authorize_rules;
 mod bad_input;

@@ -268,6 +268,14 @@ impl AdminStore for StoreDouble {
         self.check("meta_get_or_insert")?;
         self.inner.meta_get_or_insert(key, value).await
     }
+    async fn meta_get(&self, key: &str) -> Result<Option<String>> {
+        self.check("meta_get")?;
+        self.inner.meta_get(key).await
+    }
+    async fn meta_set(&self, key: &str, value: &str) -> Result<()> {
+        self.check("meta_set")?;
+        self.inner.meta_set(key, value).await
+    }
 }
 
 #[async_trait]

@@ -24,8 +24,8 @@ pub struct CreateArgs {
     /// What the token is for.
     #[arg(long, default_value = "admin")]
     name: String,
-    /// Lifetime in seconds; no expiry when absent.
-    #[arg(long)]
+    /// Lifetime in seconds (at least 1); no expiry when absent.
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_ttl)]
     ttl: Option<u64>,
     #[arg(long)]
     json: bool,
@@ -100,5 +100,16 @@ pub async fn run(
                 &format!("deleted admin token {}\n", args.id),
             )
         }
+    }
+}
+
+/// A lifetime in seconds. Negative numbers are parsed (rather than taken for a flag) so that
+/// the refusal names the mistake; zero is refused by `create_admin_token` itself.
+fn parse_ttl(value: &str) -> Result<u64, String> {
+    match value.parse::<i64>() {
+        Ok(ttl) if ttl < 0 => Err("a lifetime cannot be negative; give seconds, at least 1".into()),
+        _ => value
+            .parse()
+            .map_err(|_| "not a number of seconds".to_owned()),
     }
 }

@@ -35,6 +35,10 @@ pub struct ServeArgs {
     idle_timeout: Option<u64>,
     #[command(flatten)]
     keys: bootstrap::ConfiguredKeys,
+    /// Start even if another `sigil serve` holds this SQLite database (several nodes on one
+    /// SQLite file: at your own risk; PostgreSQL is made for that).
+    #[arg(long, env = "SIGIL_ALLOW_SHARED_SQLITE")]
+    allow_shared_sqlite: bool,
 }
 
 pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -50,6 +54,7 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
             .as_deref()
             .or(settings.file.log_format.as_deref()),
     )?;
+    let _lock = serve_lock(&settings, args.allow_shared_sqlite)?;
     let listen = args
         .listen
         .clone()
@@ -66,6 +71,7 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
         rotation_interval: Duration::from_secs(60),
         started_at,
         connections: connection_limits(&args, &settings.file)?,
+        playground: !production,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -81,14 +87,37 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
             opened.rng.clone(),
         )
         .await?;
+        // Commands that sign without a server (`sigil token …`) sign for this issuer.
+        provisioner.record_served_issuer(server.issuer()).await?;
         let shutdown = shutdown_signal()?;
-        let report =
-            bootstrap::ensure_defaults(&provisioner, &settings, &args.keys, production).await?;
+        let report = bootstrap::ensure_defaults(
+            &provisioner,
+            &settings,
+            &args.keys,
+            production,
+            server.issuer(),
+        )
+        .await?;
         report.print(out, server.issuer(), &opened.master_source)?;
         out.flush()?;
         server.run(shutdown).await?;
         Ok(())
     })
+}
+
+/// The data directory's lock, held until `serve` returns, unless the operator allowed
+/// sharing (then nothing is taken, so a locked database does not stop this node).
+fn serve_lock(
+    settings: &crate::config::StoreSettings,
+    allow_shared: bool,
+) -> anyhow::Result<Option<crate::lock::ServeLock>> {
+    if allow_shared {
+        tracing::warn!(
+            "--allow-shared-sqlite: not locking the database; several nodes belong on PostgreSQL"
+        );
+        return Ok(None);
+    }
+    crate::lock::exclusive(settings)
 }
 
 /// Completes on SIGINT or SIGTERM. The handlers are installed now, before the banner tells

@@ -107,9 +107,7 @@ pub async fn run(
     match command {
         TokenCommand::Mint(args) => {
             let realm = realm_name(&args.realm)?;
-            let state = provisioner
-                .realm_state(&realm, &settings.base_url(None)?)
-                .await?;
+            // The arguments first: a malformed --claim is the mistake to report.
             let request = mint::MintRequest {
                 subject: args.sub,
                 audiences: args.audiences,
@@ -117,6 +115,9 @@ pub async fn run(
                 claims: parse_claims(&args.claims)?,
                 alg: args.alg,
             };
+            let state = provisioner
+                .realm_state(&realm, &issuer(&settings, &provisioner).await?)
+                .await?;
             let minted = mint::mint(&state, &request, now, provisioner.rng())?;
             let value = json!({ "token": minted.token, "expires_at": minted.expires_at, "expires_in": minted.expires_in, "kid": minted.kid, "alg": minted.alg.as_str() });
             emit(out, args.json, &value, &format!("{}\n", minted.token))
@@ -129,7 +130,7 @@ pub async fn run(
                     &args.user,
                     &args.name,
                     args.ttl_days.saturating_mul(86_400),
-                    &settings.base_url(None)?,
+                    &issuer(&settings, &provisioner).await?,
                 )
                 .await?;
             let value = json!({ "token": issued.token, "id": issued.record.jti, "name": issued.record.name, "user": user.username, "expires_at": issued.record.expires_at });
@@ -176,9 +177,28 @@ pub async fn run(
                 out,
                 args.json,
                 &json!({ "revoked": args.id }),
-                &format!("revoked personal access token {}\n", args.id),
+                &format!(
+                    "revoked personal access token {}: in effect on running servers within their refresh interval (about a second)\n",
+                    args.id
+                ),
             )
         }
+    }
+}
+
+/// The public base URL to sign for: the configured issuer (`--issuer`, `SIGIL_ISSUER`, the
+/// config file), else the one `sigil serve` recorded, so that the token's `iss` is what the
+/// server verifies (RFC 7519 §4.1.1). Guessing a default would print tokens no server accepts.
+async fn issuer(
+    settings: &crate::config::StoreSettings,
+    provisioner: &sigil_server::provision::Provisioner,
+) -> anyhow::Result<String> {
+    if settings.issuer.is_some() {
+        return settings.base_url(None);
+    }
+    match provisioner.served_issuer().await? {
+        Some(issuer) => Ok(issuer),
+        None => bail!("no issuer known: pass --issuer or start `sigil serve` once"),
     }
 }
 
