@@ -199,3 +199,20 @@ async fn a_user_s_allowed_scopes_narrow_the_grant() {
     assert_eq!(record.scope, "openid profile");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn request_objects_and_registration_are_refused_not_ignored() {
+    let server = people_server().await;
+    let browser = Browser::new();
+    for (name, error) in [
+        ("request", "request_not_supported"),
+        ("request_uri", "request_uri_not_supported"),
+        ("registration", "registration_not_supported"),
+    ] {
+        let page = browser
+            .get(&authorize_url(&server, "portal", &[(name, "x")]))
+            .await;
+        assert_eq!(page.redirect_params()["error"], error, "{name}");
+    }
+    server.stop().await;
+}

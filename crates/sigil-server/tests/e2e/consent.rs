@@ -82,3 +82,29 @@ async fn consent_is_remembered_for_the_same_scopes_or_fewer() {
     assert_eq!(orphan.status, 400);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_first_party_client_is_not_asked_unless_it_asks_with_prompt_consent() {
+    let server = people_server().await;
+    let browser = Browser::new();
+    let login = browser
+        .get(&authorize_url(
+            &server,
+            "portal",
+            &[("scope", "openid email")],
+        ))
+        .await;
+    let answer = submit_login(&browser, &login, "alice", PASSWORD).await;
+    assert_eq!(answer.status, 303, "no consent page");
+    let asked = browser
+        .get(&authorize_url(
+            &server,
+            "portal",
+            &[("scope", "openid"), ("prompt", "consent")],
+        ))
+        .await;
+    assert!(asked.is_consent_form());
+    let allowed = submit_consent(&browser, &asked, "approve").await;
+    assert!(allowed.redirect_params().contains_key("code"));
+    server.stop().await;
+}

@@ -66,6 +66,26 @@ async fn failures_are_throttled_per_account_and_per_address() {
         submit_login(&other, &login, "bob", PASSWORD).await.status,
         303
     );
+    // An unknown name is throttled like an account (the throttle does not tell them apart).
+    let prober = Browser::from_address("127.0.0.40".parse().unwrap());
+    for address in [
+        "127.0.0.41",
+        "127.0.0.42",
+        "127.0.0.43",
+        "127.0.0.44",
+        "127.0.0.45",
+    ] {
+        let browser = Browser::from_address(address.parse().unwrap());
+        let login = browser.get(&authorize_url(&server, "portal", &[])).await;
+        submit_login(&browser, &login, "nobody", "not-the-password").await;
+    }
+    let login = prober.get(&authorize_url(&server, "portal", &[])).await;
+    assert_eq!(
+        submit_login(&prober, &login, "nobody", PASSWORD)
+            .await
+            .status,
+        429
+    );
     // Per address: five failures on different (unknown) accounts block that address.
     let noisy = Browser::from_address("127.0.0.20".parse().unwrap());
     let login = noisy.get(&authorize_url(&server, "portal", &[])).await;

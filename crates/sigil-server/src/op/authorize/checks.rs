@@ -54,6 +54,26 @@ pub fn check_response_mode(params: &Form) -> Result<ResponseMode, OAuthError> {
     }
 }
 
+/// OIDC Core §3.1.2.6, §6: request objects (`request`, `request_uri`) and `registration` are
+/// not supported, and say so rather than being ignored (ignoring a request object would
+/// serve a request other than the one the client signed).
+pub fn check_unsupported(params: &Form) -> Result<(), OAuthError> {
+    let refused = [
+        ("request", ErrorCode::RequestNotSupported),
+        ("request_uri", ErrorCode::RequestUriNotSupported),
+        ("registration", ErrorCode::RegistrationNotSupported),
+    ];
+    for (name, code) in refused {
+        if params.get(name).is_some() {
+            return Err(OAuthError::new(
+                code,
+                format!("the {name} parameter is not supported"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// RFC 6749 §4.1.1, §4.1.2.1: only `response_type=code` is implemented.
 pub fn check_response_type(params: &Form) -> Result<ResponseType, OAuthError> {
     match params.get("response_type") {

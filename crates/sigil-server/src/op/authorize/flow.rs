@@ -94,7 +94,8 @@ pub async fn decide(
         consent::remember(ctx, realm, &user.id, &client.client_id, &scopes)
             .await
             .map_err(at)?;
-    } else if !client.first_party {
+    } else if !client.first_party || request.prompt.consent {
+        // First-party clients are not asked, unless the client itself asks (`prompt=consent`).
         let on_record = !request.prompt.consent
             && consent::covers(ctx, realm, &user.id, &client.client_id, &scopes)
                 .await

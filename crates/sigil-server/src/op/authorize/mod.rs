@@ -1,6 +1,7 @@
 //! The authorization endpoint's decisions (RFC 6749 §3.1, §4.1.1; OIDC Core §3.1.2.1), as an
 //! ordered pipeline of `check_*` steps in the spec's order: client, redirect URI, response
-//! mode, response type, the client's grant, PKCE, scope, prompt, max_age, claims. What passes
+//! mode, response type, unsupported request objects, the client's grant, PKCE, scope, prompt,
+//! max_age, claims. What passes
 //! is a typed [`AuthorizationRequest`]; [`flow::decide`] then says what happens next (sign
 //! in, consent, or answer), and [`code::issue`] makes the code.
 //!
@@ -118,6 +119,7 @@ pub async fn validate(
     let redirect = redirect.with_mode(mode);
     let at = |error| AuthorizeError::at(&redirect, error);
     let response_type = checks::check_response_type(params).map_err(at)?;
+    checks::check_unsupported(params).map_err(at)?;
     checks::check_grant(&client).map_err(at)?;
     let code_challenge =
         checks::check_pkce(realm.settings.require_pkce, &client, params).map_err(at)?;

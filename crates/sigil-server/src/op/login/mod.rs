@@ -49,10 +49,13 @@ pub async fn sign_in(
         .get_user_by_username(&realm.name, username)
         .await
         .map_err(store_page)?;
-    let user_key = user.as_ref().map(|u| throttle::user_key(&u.id));
-    if let Some(key) = &user_key
-        && throttle::exceeded(ctx, realm, key, limits).await?
-    {
+    // An unknown name is counted under its own key, so it is throttled exactly like an
+    // account: the throttle must not tell which names exist either.
+    let user_key = match &user {
+        Some(u) => throttle::user_key(&u.id),
+        None => throttle::unknown_name_key(username),
+    };
+    if throttle::exceeded(ctx, realm, &user_key, limits).await? {
         return Ok(Outcome::Throttled);
     }
     let verification = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
@@ -68,19 +71,17 @@ pub async fn sign_in(
     })?;
     match (user, verification) {
         (Some(user), Verification::Match { needs_rehash }) if !user.disabled => {
-            if let Some(key) = &user_key {
-                ctx.store
-                    .clear_login_failures(&realm.name, key)
-                    .await
-                    .map_err(store_page)?;
-            }
+            ctx.store
+                .clear_login_failures(&realm.name, &user_key)
+                .await
+                .map_err(store_page)?;
             if needs_rehash {
                 rehash(ctx, realm, passwords, &user, password).await;
             }
             Ok(Outcome::SignedIn(Box::new(user)))
         }
         _ => {
-            for key in addr_key.iter().chain(user_key.iter()) {
+            for key in addr_key.iter().chain(std::iter::once(&user_key)) {
                 throttle::record_failure(ctx, realm, key, limits).await?;
             }
             Ok(Outcome::Refused)

@@ -35,6 +35,13 @@ pub fn user_key(user_id: &str) -> String {
     format!("user:{user_id}")
 }
 
+/// The throttle key of a username no account has (case as typed; bounded in length so a
+/// long guess cannot make a long key).
+pub fn unknown_name_key(username: &str) -> String {
+    let name: String = username.chars().take(128).collect();
+    format!("name:{name}")
+}
+
 /// The throttle key of a client address. IPv6 addresses count per /64: one host usually
 /// holds the whole prefix.
 pub fn addr_key(addr: IpAddr) -> String {
