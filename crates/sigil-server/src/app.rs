@@ -19,7 +19,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
 use crate::connections::ConnectionLimits;
-use crate::endpoints::{authorize, discovery, introspect, jwks, logout, revoke, token, userinfo};
+use crate::endpoints::{
+    authorize, consent, discovery, introspect, jwks, login, logout, revoke, token, userinfo,
+};
 use crate::http::json_error;
 use crate::op::Context;
 use crate::ops::health;
@@ -29,6 +31,7 @@ use crate::random::Rng;
 use crate::realms::RealmRegistry;
 use crate::routes::{self, Endpoint, REALM_PREFIX, ROUTES};
 use crate::seal::MasterKey;
+use crate::users::PasswordHashing;
 use crate::{ServerError, admin, provision};
 
 /// Settings of a running server, validated.
@@ -80,6 +83,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// `Cache-Control` of discovery and JWKS responses (from `jwks_max_age_secs`).
     pub cache_control: HeaderValue,
+    /// How passwords are verified at login (argon2id on the bounded pool).
+    pub passwords: PasswordHashing,
 }
 
 /// A bound, not yet running server.
@@ -120,6 +125,7 @@ impl Server {
             ctx: Context::new(store, clock, rng),
             realms,
             cache_control: crate::http::public_cache_control(config.jwks_max_age_secs),
+            passwords: PasswordHashing::owasp(),
             config,
             metrics,
         });
@@ -285,6 +291,8 @@ fn handler(endpoint: Endpoint) -> MethodRouter<Arc<App>> {
         Endpoint::Token => post(token::token),
         Endpoint::Introspect => post(introspect::introspect),
         Endpoint::Revoke => post(revoke::revoke),
+        Endpoint::Login => post(login::login),
+        Endpoint::Consent => post(consent::consent),
         Endpoint::Userinfo => get(userinfo::userinfo).post(userinfo::userinfo),
         Endpoint::Logout => get(logout::logout).post(logout::logout),
     };

@@ -18,6 +18,7 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +26,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -33,6 +35,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tower::ServiceExt as _;
 
 /// How many connections, and how long each may take to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +84,7 @@ pub async fn serve(
         };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     accept_failed(&e).await;
                     continue;
@@ -89,8 +92,10 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let (stream, peer) = stream;
         connections.spawn(connection(
             stream,
+            peer,
             router.clone(),
             limits,
             stopping.clone(),
@@ -117,6 +122,7 @@ async fn accept_failed(e: &io::Error) {
 /// One connection, from accept to close; the permit is released when it ends.
 async fn connection(
     stream: TcpStream,
+    peer: SocketAddr,
     router: Router,
     limits: ConnectionLimits,
     mut stopping: watch::Receiver<bool>,
@@ -132,7 +138,13 @@ async fn connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    let conn = builder.serve_connection(io, TowerToHyperService::new(router));
+    // The peer address, for what counts per client address (login throttling), as axum's
+    // `ConnectInfo` would carry it.
+    let service = router.map_request(move |mut request: axum::extract::Request<_>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    });
+    let conn = builder.serve_connection(io, TowerToHyperService::new(service));
     tokio::pin!(conn);
     let mut closing = false;
     loop {

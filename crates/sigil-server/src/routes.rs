@@ -22,6 +22,10 @@ pub enum Endpoint {
     Introspect,
     /// Token revocation (RFC 7009).
     Revoke,
+    /// The login form's target (OIDC Core §3.1.2.3); not advertised.
+    Login,
+    /// The consent form's target (OIDC Core §3.1.2.4); not advertised.
+    Consent,
     /// The UserInfo endpoint (OIDC Core §5.3).
     Userinfo,
     /// RP-Initiated Logout 1.0 §2.
@@ -38,7 +42,7 @@ pub struct Route {
     /// Other paths that serve the same endpoint.
     pub aliases: &'static [&'static str],
     /// The discovery member (OIDC Discovery §3, RFC 8414 §2) that advertises the canonical
-    /// URL; `None` only for the metadata documents themselves.
+    /// URL; `None` for the metadata documents themselves and for the pages' form targets.
     pub metadata: Option<&'static str>,
 }
 
@@ -92,6 +96,18 @@ pub const ROUTES: &[Route] = &[
         path: "/revoke",
         aliases: &["/protocol/openid-connect/revoke"],
         metadata: Some("revocation_endpoint"),
+    },
+    Route {
+        endpoint: Endpoint::Login,
+        path: "/login",
+        aliases: &["/login-actions/authenticate"],
+        metadata: None,
+    },
+    Route {
+        endpoint: Endpoint::Consent,
+        path: "/consent",
+        aliases: &["/login-actions/consent"],
+        metadata: None,
     },
     Route {
         endpoint: Endpoint::Userinfo,

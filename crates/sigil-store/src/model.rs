@@ -119,6 +119,22 @@ pub struct RealmSettings {
     pub login_failures_allowed: u32,
     /// The window those failures are counted in, in seconds.
     pub login_failure_window_secs: u64,
+    /// How the realm's pages present it (name, logo, colour); Sigil's own when unset.
+    pub brand: RealmBrand,
+    /// Page templates replacing Sigil's by name (`login.html`, …): the realm's theme.
+    pub theme: std::collections::BTreeMap<String, String>,
+}
+
+/// A realm's branding on its pages. Each unset field keeps Sigil's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RealmBrand {
+    /// The name shown in headers and titles.
+    pub name: Option<String>,
+    /// A logo (https URL).
+    pub logo_uri: Option<String>,
+    /// The accent colour (`#rgb` or `#rrggbb`).
+    pub colour: Option<String>,
 }
 
 impl Default for RealmSettings {
@@ -141,6 +157,8 @@ impl Default for RealmSettings {
             require_pkce: false,
             login_failures_allowed: 5,
             login_failure_window_secs: 15 * 60,
+            brand: RealmBrand::default(),
+            theme: std::collections::BTreeMap::new(),
         }
     }
 }

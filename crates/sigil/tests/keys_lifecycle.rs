@@ -48,6 +48,53 @@ fn states(data: &Path, realm: &str) -> Vec<(String, String)> {
 }
 
 #[test]
+fn realm_update_sets_the_brand_and_theme_and_refuses_broken_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    json(&data, &["realm", "create", "acme", "--rsa-bits", "2048"]);
+    let theme = dir.path().join("theme");
+    std::fs::create_dir(&theme).unwrap();
+    std::fs::write(
+        theme.join("error.html"),
+        "{% extends \"layout.html\" %}{% block main %}<p>{{ message }}</p>{% endblock %}",
+    )
+    .unwrap();
+    let theme_dir = theme.to_str().unwrap();
+    let updated = json(
+        &data,
+        &[
+            "realm",
+            "update",
+            "acme",
+            "--brand-name",
+            "Acme ID",
+            "--brand-colour",
+            "#c0ffee",
+            "--brand-logo",
+            "https://acme.example/logo.svg",
+            "--theme-dir",
+            theme_dir,
+        ],
+    );
+    assert_eq!(updated["brand"]["name"], "Acme ID");
+    assert_eq!(updated["brand"]["colour"], "#c0ffee");
+    assert_eq!(updated["theme"], serde_json::json!(["error.html"]));
+    std::fs::write(theme.join("login.html"), "{% if %}").unwrap();
+    for args in [
+        &["realm", "update", "acme", "--theme-dir", theme_dir][..],
+        &["realm", "update", "acme", "--brand-colour", "red;}"][..],
+    ] {
+        let output = sigil(&data).args(args).output().unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("login.html") || stderr.contains("colour"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn rotate_schedules_with_prepublication_and_retire_guards_the_signer() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

@@ -1,23 +1,24 @@
 //! The authorization endpoint (RFC 6749 §3.1, §4.1.1; OIDC Core §3.1.2.1): reads the
-//! parameters (query for GET, form for POST), runs `op::authorize`'s checks, and renders a
-//! page or a redirect. It never builds a redirect itself: only a `ValidatedRedirect` can.
-//!
-//! Interactive sign-in (login and consent pages) is a later step; until it exists, a request
-//! that passes every check is answered with `temporarily_unavailable` at the client's
-//! redirect URI, as RFC 6749 §4.1.2.1 provides.
+//! parameters (query for GET, form for POST), runs `op::authorize`'s checks, looks up the
+//! browser's session, and renders what `op::authorize::decide` says: the login page, the
+//! consent page, or the answer at the client. It never builds a redirect itself: only a
+//! `ValidatedRedirect` can.
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 
 use super::RealmRef;
+use super::interaction::{self, csrf_cookie, session_cookie};
 use crate::app::App;
-use crate::http::read_form;
-use crate::oauth::{ErrorCode, Form, OAuthError};
-use crate::op::authorize::{self, AuthorizeError, Redirect};
+use crate::http::{cookies, read_form};
+use crate::oauth::Form;
+use crate::op::authorize::{self, Resume};
+use crate::op::interaction::Interaction;
+use crate::op::sessions;
 use crate::ui::PageError;
 
 /// `GET|POST /authorize`.
@@ -38,21 +39,34 @@ pub async fn authorize(
         Ok(params) => params,
         Err(e) => return PageError::bad_request("Invalid request", e.description).into_response(),
     };
-    match authorize::validate(&app.ctx, &realm, &params).await {
-        Ok(request) => redirect(&request.redirect.error_redirect(&OAuthError::new(
-            ErrorCode::TemporarilyUnavailable,
-            "interactive sign-in is not enabled on this server yet",
-        ))),
-        Err(AuthorizeError::Page(page)) => page.into_response(),
-        Err(AuthorizeError::Redirect(error)) => redirect(&error.to_redirect()),
+    let request = match authorize::validate(&app.ctx, &realm, &params).await {
+        Ok(request) => request,
+        Err(e) => return interaction::authorize_error(e),
+    };
+    let secret = cookies::read(&headers, &session_cookie(&realm));
+    let session = match sessions::find(&app.ctx, &realm, secret.as_deref()).await {
+        Ok(session) => session,
+        Err(e) => return interaction::error_at(&request, e),
+    };
+    let step = match authorize::decide(&app.ctx, &realm, &request, session, Resume::default()).await
+    {
+        Ok(step) => step,
+        Err(e) => return interaction::authorize_error(e),
+    };
+    let (csrf, new) = match interaction::csrf_token(&app, &realm, &headers) {
+        Ok(token) => token,
+        Err(page) => return page.into_response(),
+    };
+    let started = Interaction::new(&params, csrf.clone(), app.ctx.now());
+    let mut response = interaction::step(&app, &realm, &request, step, started);
+    if new {
+        cookies::set(
+            response.headers_mut(),
+            &csrf_cookie(&realm),
+            &csrf,
+            cookies::secure_for(&realm.issuer),
+            None,
+        );
     }
-}
-
-/// `303 See Other` to the redirect's location, never cached (it may carry a code).
-fn redirect(target: &Redirect) -> Response {
-    let mut response = axum::response::Redirect::to(&target.location).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

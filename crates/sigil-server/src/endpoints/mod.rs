@@ -3,9 +3,12 @@
 
 pub mod authorize;
 pub mod client_auth;
+pub mod consent;
 pub mod discovery;
+pub mod interaction;
 pub mod introspect;
 pub mod jwks;
+pub mod login;
 pub mod logout;
 pub mod playground;
 pub mod revoke;

@@ -36,6 +36,14 @@ impl Form {
         self.params.get(name).map(String::as_str)
     }
 
+    /// The parameters form-encoded again (in no particular order), to carry a request
+    /// across an interaction (`op::interaction`) and parse it back with [`Form::parse`].
+    pub fn encode(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        out.extend_pairs(&self.params);
+        out.finish()
+    }
+
     /// The value of a required parameter.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name)

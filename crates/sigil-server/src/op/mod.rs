@@ -14,11 +14,15 @@
 
 pub mod authorize;
 pub mod clients;
+pub mod consent;
 pub mod grants;
+pub mod interaction;
 pub mod introspection;
+pub mod login;
 pub mod logout;
 pub mod metadata;
 pub mod revocation;
+pub mod sessions;
 pub mod userinfo;
 
 use std::sync::Arc;

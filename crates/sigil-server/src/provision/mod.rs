@@ -24,6 +24,7 @@ use crate::realms::state::legacy_seal_context;
 use crate::seal::{CHECK_META_KEY, MasterKey};
 use crate::users::PasswordHashing;
 
+mod branding;
 mod client_settings;
 mod clients;
 mod issuer;
@@ -32,6 +33,7 @@ mod tokens;
 mod user_rules;
 mod users;
 
+pub use branding::read_theme_dir;
 pub use keys::{KeyInfo, Retirement};
 pub use users::{UserChanges, UserSpec};
 

@@ -14,6 +14,7 @@ use crate::keys::RealmKeys;
 use crate::op::clients::{ClientLookupError, ClientMetadata};
 use crate::op::metadata;
 use crate::seal::MasterKey;
+use crate::ui::templates::{Brand, Templates};
 
 /// Clients kept per realm snapshot; a realm with more simply reads the rest from the store.
 const CLIENT_CACHE_LIMIT: usize = 10_000;
@@ -44,6 +45,10 @@ pub struct RealmState {
     pub revocations: Arc<Revocations>,
     /// When PAT uses were last written; shared by every version of the realm.
     pub pat_uses: Arc<PatUses>,
+    /// The realm's pages: Sigil's templates with its theme applied, compiled at load.
+    pub templates: Templates,
+    /// How the pages present the realm.
+    pub brand: Brand,
     clients: RwLock<ClientCache>,
 }
 
@@ -103,6 +108,12 @@ impl RealmState {
             None => None,
         };
         let (openid_configuration, oauth_metadata) = metadata::documents(&issuer, &keys);
+        // A broken theme fails the load (so the last good state keeps serving, and the
+        // registry logs the realm and this reason), never a page.
+        let templates = Templates::new(&realm.settings.theme)
+            .map_err(|e| ServerError::Config(format!("realm {}: theme: {e}", realm.name)))?;
+        let brand = Brand::from_settings(&realm.settings.brand)
+            .map_err(|e| ServerError::Config(format!("realm {}: brand: {e}", realm.name)))?;
         Ok(Self {
             name: realm.name,
             issuer,
@@ -114,6 +125,8 @@ impl RealmState {
             legacy_hs256,
             revocations,
             pat_uses,
+            templates,
+            brand,
             clients: RwLock::default(),
         })
     }

@@ -76,6 +76,32 @@ impl Default for Brand {
     }
 }
 
+impl Brand {
+    /// A realm's branding over the defaults. The colour goes into CSS, where HTML escaping
+    /// does not protect: only `#rgb`/`#rrggbb` is accepted; the logo must be https (the
+    /// pages' CSP loads images from https only).
+    pub fn from_settings(settings: &sigil_store::RealmBrand) -> Result<Self, String> {
+        let mut brand = Self::default();
+        if let Some(name) = &settings.name {
+            brand.name.clone_from(name);
+        }
+        if let Some(colour) = &settings.colour {
+            let hex = colour.strip_prefix('#').unwrap_or("");
+            if !matches!(hex.len(), 3 | 6) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(format!("colour {colour:?} is not #rgb or #rrggbb"));
+            }
+            brand.colour.clone_from(colour);
+        }
+        if let Some(logo) = &settings.logo_uri {
+            if !logo.starts_with("https://") {
+                return Err(format!("logo {logo:?} is not an https URL"));
+            }
+            brand.logo_uri = Some(logo.clone());
+        }
+        Ok(brand)
+    }
+}
+
 /// Why a theme or a page could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -205,6 +231,25 @@ mod tests {
             assert!(html.starts_with("<!doctype html>"), "{page:?}");
             assert!(html.contains(r#"<style nonce="n0nce">"#), "{page:?}");
         }
+    }
+
+    /// Regression: a `null` username rendered as the text "none" in the field, and a browser
+    /// typing into it signed in as "demonone".
+    #[test]
+    fn absent_values_render_as_nothing() {
+        let templates = Templates::defaults().unwrap();
+        let login = templates
+            .render(
+                Page::Login,
+                context(serde_json::json!({
+                    "action": "/login", "csrf": "c", "interaction": "i",
+                    "username": null, "client": null, "error": null, "lang": null,
+                })),
+            )
+            .unwrap();
+        assert!(login.contains(r#"name="username" value="""#), "{login}");
+        assert!(login.contains(r#"<html lang="en">"#));
+        assert!(!login.to_lowercase().contains(r#"value="none""#));
     }
 
     #[test]

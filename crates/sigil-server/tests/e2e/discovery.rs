@@ -235,7 +235,10 @@ async fn discovery_advertises_every_route_grant_and_auth_method_there_is() {
                     None => assert!(
                         matches!(
                             route.endpoint,
-                            Endpoint::Discovery | Endpoint::OAuthMetadata
+                            Endpoint::Discovery
+                                | Endpoint::OAuthMetadata
+                                | Endpoint::Login
+                                | Endpoint::Consent
                         ),
                         "{:?} has no discovery member",
                         route.endpoint

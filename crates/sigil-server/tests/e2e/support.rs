@@ -216,6 +216,34 @@ impl TestServer {
         panic!("timed out waiting for: {what}");
     }
 
+    /// Another server (node) on the same store, master key, clock and randomness; its base
+    /// URL and the sender that stops it.
+    pub async fn another_node(&self) -> (String, tokio::sync::oneshot::Sender<()>) {
+        let master = Arc::new(MasterKey::from_bytes(&[42; 32]).unwrap());
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            refresh_interval: Duration::from_millis(100),
+            rotation_interval: Duration::from_millis(100),
+            ..ServerConfig::default()
+        };
+        let clock: Arc<dyn Clock> = self.clock.clone();
+        let rng: Arc<dyn Rng> = self.rng.clone();
+        let server = Server::build(config, self.store.clone(), master, clock, rng)
+            .await
+            .unwrap();
+        let base = server.issuer().to_owned();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        (base, tx)
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

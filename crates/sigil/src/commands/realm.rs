@@ -65,6 +65,18 @@ pub struct UpdateArgs {
     /// Rotate generated keys every N days.
     #[arg(long, value_name = "DAYS")]
     rotation_period_days: Option<u64>,
+    /// The name the realm's sign-in pages show.
+    #[arg(long, value_name = "NAME")]
+    brand_name: Option<String>,
+    /// The logo the realm's pages show (an https URL).
+    #[arg(long, value_name = "URL")]
+    brand_logo: Option<String>,
+    /// The pages' accent colour (#rgb or #rrggbb).
+    #[arg(long, value_name = "COLOUR")]
+    brand_colour: Option<String>,
+    /// Replace the realm's theme with the templates in DIR (login.html, consent.html, …).
+    #[arg(long, value_name = "DIR")]
+    theme_dir: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -153,6 +165,23 @@ pub async fn run(
             } else if args.disable_legacy_hs256 {
                 provisioner.set_legacy_hs256(&name, None).await?;
             }
+            let branded = args.brand_name.is_some()
+                || args.brand_logo.is_some()
+                || args.brand_colour.is_some()
+                || args.theme_dir.is_some();
+            if branded {
+                let theme = args
+                    .theme_dir
+                    .as_deref()
+                    .map(sigil_server::provision::read_theme_dir)
+                    .transpose()?;
+                let brand = sigil_store::RealmBrand {
+                    name: args.brand_name,
+                    logo_uri: args.brand_logo,
+                    colour: args.brand_colour,
+                };
+                provisioner.set_branding(&name, brand, theme).await?;
+            }
             let realm = provisioner.realm(&name).await?;
             emit(
                 out,
@@ -181,6 +210,8 @@ fn describe(realm: &Realm) -> serde_json::Value {
         "access_token_ttl": realm.settings.access_token_ttl_secs,
         "legacy_hs256": realm.settings.legacy_hs256_sealed.is_some(),
         "rotation_period_days": realm.settings.rotation_period_secs / 86_400,
+        "brand": realm.settings.brand,
+        "theme": realm.settings.theme.keys().collect::<Vec<_>>(),
         "created_at": realm.created_at,
     })
 }

@@ -1,16 +1,24 @@
 //! The authorization endpoint's decisions (RFC 6749 §3.1, §4.1.1; OIDC Core §3.1.2.1), as an
 //! ordered pipeline of `check_*` steps in the spec's order: client, redirect URI, response
-//! type, the client's grant, PKCE. What passes is a typed [`AuthorizationRequest`].
+//! mode, response type, unsupported request objects, the client's grant, PKCE, scope, prompt,
+//! max_age, claims. What passes
+//! is a typed [`AuthorizationRequest`]; [`flow::decide`] then says what happens next (sign
+//! in, consent, or answer), and [`code::issue`] makes the code.
 //!
 //! **Invariant:** it never redirects to a `redirect_uri` it has not matched exactly against
 //! the client's registration (see [`redirect`]); before that point every error is a page.
 
 pub mod checks;
+pub mod code;
+pub mod flow;
+pub mod prompt;
 pub mod redirect;
 
 use std::sync::Arc;
 
-pub use checks::ResponseType;
+pub use checks::{OPENID, ResponseType};
+pub use flow::{Resume, Step, decide};
+pub use prompt::Prompt;
 pub use redirect::{Redirect, ResponseMode, ValidatedRedirect, check_redirect_uri};
 
 use crate::oauth::{Form, OAuthError};
@@ -28,12 +36,30 @@ pub struct AuthorizationRequest {
     pub redirect: ValidatedRedirect,
     /// `response_type`.
     pub response_type: ResponseType,
-    /// `scope` as requested (RFC 6749 §3.3), if any.
-    pub scope: Option<String>,
+    /// The requested scopes the client may be granted (RFC 6749 §3.3), in request order;
+    /// never empty. The user's `allowed_scopes` narrow them further.
+    pub scopes: Vec<String>,
     /// `nonce` (OIDC Core §3.1.2.1), if any.
     pub nonce: Option<String>,
     /// The PKCE `code_challenge` (RFC 7636 §4.2, S256), if any.
     pub code_challenge: Option<String>,
+    /// `prompt`.
+    pub prompt: Prompt,
+    /// `max_age` in seconds.
+    pub max_age: Option<i64>,
+    /// `login_hint`: prefills the username.
+    pub login_hint: Option<String>,
+    /// `id_token_hint`, as sent (checked against the session by `flow`).
+    pub id_token_hint: Option<String>,
+    /// The `claims` parameter (OIDC Core §5.5), JSON text.
+    pub claims: Option<String>,
+}
+
+impl AuthorizationRequest {
+    /// Whether this is an OpenID Connect request (`openid` in scope): an ID token follows.
+    pub fn is_openid(&self) -> bool {
+        self.scopes.iter().any(|s| s == OPENID)
+    }
 }
 
 /// Why an authorization request stops.
@@ -55,7 +81,8 @@ pub struct RedirectError {
 }
 
 impl AuthorizeError {
-    fn at(redirect: &ValidatedRedirect, error: OAuthError) -> Self {
+    /// `error` at `redirect`.
+    pub fn at(redirect: &ValidatedRedirect, error: OAuthError) -> Self {
         Self::Redirect(Box::new(RedirectError {
             redirect: redirect.clone(),
             error,
@@ -76,7 +103,9 @@ impl RedirectError {
     }
 }
 
-/// Runs the checks in order; the first that fails decides the answer.
+/// Runs the checks in order; the first that fails decides the answer. `display`,
+/// `ui_locales`, `claims_locales` and `acr_values` are accepted and not acted on; unknown
+/// parameters are ignored (RFC 6749 §3.1).
 pub async fn validate(
     ctx: &Context,
     realm: &RealmState,
@@ -86,15 +115,30 @@ pub async fn validate(
     let redirect = check_redirect_uri(&client, params, &realm.issuer)?;
     // From here on the redirect URI is validated: errors go back to the client.
     let at = |error| AuthorizeError::at(&redirect, error);
+    let mode = checks::check_response_mode(params).map_err(at)?;
+    let redirect = redirect.with_mode(mode);
+    let at = |error| AuthorizeError::at(&redirect, error);
     let response_type = checks::check_response_type(params).map_err(at)?;
+    checks::check_unsupported(params).map_err(at)?;
     checks::check_grant(&client).map_err(at)?;
-    let code_challenge = checks::check_pkce(&client, params).map_err(at)?;
+    let code_challenge =
+        checks::check_pkce(realm.settings.require_pkce, &client, params).map_err(at)?;
+    let scopes = checks::check_scope(&client, params).map_err(at)?;
+    let prompt = Prompt::parse(params.get("prompt")).map_err(at)?;
+    let max_age = checks::check_max_age(params).map_err(at)?;
+    let claims = checks::check_claims(params).map_err(at)?;
+    let owned = |name| params.get(name).map(str::to_owned);
     Ok(AuthorizationRequest {
-        scope: params.get("scope").map(str::to_owned),
-        nonce: params.get("nonce").map(str::to_owned),
+        nonce: owned("nonce"),
+        login_hint: owned("login_hint"),
+        id_token_hint: owned("id_token_hint"),
         client,
         redirect,
         response_type,
         code_challenge,
+        scopes,
+        prompt,
+        max_age,
+        claims,
     })
 }

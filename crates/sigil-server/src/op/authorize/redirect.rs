@@ -11,11 +11,13 @@ use crate::op::clients::ClientMetadata;
 use crate::ui::PageError;
 
 /// How the authorization response is returned (OAuth 2.0 Multiple Response Type Encoding
-/// Practices §2; Form Post Response Mode is a later step).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Practices §2.1; OAuth 2.0 Form Post Response Mode §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ResponseMode {
     /// Parameters in the redirect URI's query (the default for `response_type=code`).
     Query,
+    /// An auto-submitting HTML form that POSTs the parameters to the redirect URI.
+    FormPost,
 }
 
 /// A redirect URI matched against the client's registration, with what every response to it
@@ -28,11 +30,36 @@ pub struct ValidatedRedirect {
     mode: ResponseMode,
 }
 
-/// Where to send the user agent: a plain value the HTTP layer renders (a `303` today).
+/// Where to send the user agent: a plain value the HTTP layer renders.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Redirect {
-    /// The full target, parameters included.
-    pub location: String,
+pub enum Redirect {
+    /// A `303` to `location`, the parameters in its query.
+    Query {
+        /// The full target, parameters included.
+        location: String,
+    },
+    /// A page whose form POSTs `fields` to `action` (Form Post Response Mode §2).
+    FormPost {
+        /// The redirect URI.
+        action: String,
+        /// The response parameters, in order.
+        fields: Vec<(String, String)>,
+    },
+}
+
+impl Redirect {
+    /// The target with the parameters in its query (what `Query` carries; for `FormPost`,
+    /// the same parameters as a query, for logs and tests).
+    pub fn location(&self) -> String {
+        match self {
+            Self::Query { location } => location.clone(),
+            Self::FormPost { action, fields } => {
+                let mut query = form_urlencoded::Serializer::new(String::new());
+                query.extend_pairs(fields);
+                format!("{action}?{}", query.finish())
+            }
+        }
+    }
 }
 
 /// Exact match (RFC 6749 §3.1.2.3), except that a loopback redirect may use any port
@@ -74,6 +101,18 @@ impl ValidatedRedirect {
         &self.uri
     }
 
+    /// The same redirect, answering in `mode` (the response-mode check decides it after this
+    /// one; errors before it go back in the default mode).
+    pub fn with_mode(mut self, mode: ResponseMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// How responses are sent.
+    pub fn mode(&self) -> ResponseMode {
+        self.mode
+    }
+
     /// The request's `state`, echoed in every response.
     pub fn state(&self) -> Option<&str> {
         self.state.as_deref()
@@ -94,20 +133,28 @@ impl ValidatedRedirect {
     }
 
     fn respond(&self, params: &[(&str, &str)]) -> Redirect {
+        let mut fields: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        if let Some(state) = &self.state {
+            fields.push(("state".to_owned(), state.clone()));
+        }
+        fields.push(("iss".to_owned(), self.issuer.clone()));
         match self.mode {
             ResponseMode::Query => {
                 let mut query = form_urlencoded::Serializer::new(String::new());
-                query.extend_pairs(params);
-                if let Some(state) = &self.state {
-                    query.append_pair("state", state);
-                }
-                query.append_pair("iss", &self.issuer);
+                query.extend_pairs(&fields);
                 // §3.1.2: a registered query component is kept; ours is appended to it.
                 let separator = if self.uri.contains('?') { '&' } else { '?' };
-                Redirect {
+                Redirect::Query {
                     location: format!("{}{separator}{}", self.uri, query.finish()),
                 }
             }
+            ResponseMode::FormPost => Redirect::FormPost {
+                action: self.uri.clone(),
+                fields,
+            },
         }
     }
 }

@@ -84,7 +84,7 @@ fn an_error_redirect_carries_error_state_and_iss() {
     assert_eq!(redirect.state(), Some("a b&c"));
     let error = OAuthError::new(ErrorCode::AccessDenied, "the person said no");
     assert_eq!(
-        redirect.error_redirect(&error).location,
+        redirect.error_redirect(&error).location(),
         "https://app.example/cb?error=access_denied&error_description=the+person+said+no\
          &state=a+b%26c&iss=https%3A%2F%2Fop.example%2Frealms%2Facme"
     );
@@ -99,7 +99,7 @@ fn a_code_redirect_keeps_the_registered_query_and_omits_an_absent_state() {
     )
     .unwrap();
     assert_eq!(
-        redirect.code_redirect("c0de").location,
+        redirect.code_redirect("c0de").location(),
         "https://app.example/cb?tenant=7&code=c0de&iss=https%3A%2F%2Fop.example%2Frealms%2Facme"
     );
 }
