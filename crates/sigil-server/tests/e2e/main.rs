@@ -26,6 +26,7 @@ mod people_support;
 mod people_tokens;
 mod randomness;
 mod realm_refresh;
+mod relying_party;
 mod rotation;
 mod sign_in;
 mod store_double;
