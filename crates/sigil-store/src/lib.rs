@@ -195,6 +195,14 @@ pub trait GrantStore: Send + Sync {
     ) -> Result<()>;
     /// One grant by id, revoked or not.
     async fn get_grant(&self, realm: &RealmName, id: &str) -> Result<Option<GrantRecord>>;
+    /// The grant a refresh token belongs to (whatever the token's state), without spending
+    /// it: so a request that will be refused anyway (another client, a wider scope) is refused
+    /// before the rotation, not after.
+    async fn grant_of_refresh(
+        &self,
+        realm: &RealmName,
+        token_hash: &[u8],
+    ) -> Result<Option<GrantRecord>>;
     /// One transaction; see [`Rotation`]. The presented token must be unexpired at `now` and
     /// its grant live; if it is current, it is marked rotated and `successor` is stored under
     /// the presented token's grant (`successor.grant_id` is not consulted: the caller cannot

@@ -89,6 +89,19 @@ pub async fn login(
         }
         Err(page) => return page.into_response(),
     };
+    // A sign-in replaces the browser's previous session, whoever it was for: two live sessions
+    // behind one cookie name would be one forgotten, still valid, and a planted session id
+    // (fixation) never survives a sign-in.
+    let previous = cookies::read(&headers, &session_cookie(&realm));
+    match sessions::find(&app.ctx, &realm, previous.as_deref()).await {
+        Ok(Some(old)) => {
+            if let Err(e) = sessions::end(&app.ctx, &realm, &old).await {
+                return interaction::error_at(&request, e);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => return interaction::error_at(&request, e),
+    }
     let session = match sessions::start(&app.ctx, &realm, &user.id, &["pwd"]).await {
         Ok(session) => session,
         Err(e) => return interaction::error_at(&request, e),

@@ -351,7 +351,8 @@ async fn refresh_may_narrow_scope_but_not_widen_it_nor_serve_another_client_or_a
         (status, wide["error"].as_str()),
         (400, Some("invalid_scope"))
     );
-    server.clock.advance(1); // still within the grace window: the spent token may retry
+    // The refusal spent nothing: a corrected retry works even after the grace window.
+    server.clock.advance(60);
     let (status, narrow) = token(
         &server,
         (&id, &secret),

@@ -332,3 +332,52 @@ async fn an_id_token_hint_for_someone_else_needs_a_new_sign_in() {
     assert!(browser.get(&with_hint(&other, None)).await.is_login_form());
     server.stop().await;
 }
+
+/// A sign-in replaces the browser's previous session: the old one ends (in the store, and its
+/// access tokens with it), and the cookie names the new one.
+#[tokio::test]
+async fn signing_in_again_ends_the_previous_session() {
+    let server = people_server().await;
+    let browser = Browser::new();
+    portal_sign_in(&server, &browser).await;
+    let realm = RealmName::default_realm();
+    let first_secret = browser.cookie("sigil-session-default").unwrap();
+    let first = server
+        .store
+        .find_session(&realm, &random::digest(&first_secret), server.clock.now())
+        .await
+        .unwrap()
+        .expect("the first session is live");
+    server.clock.advance(5);
+    let page = browser
+        .get(&authorize_url(
+            &server,
+            "portal",
+            &[("scope", "openid"), ("prompt", "login")],
+        ))
+        .await;
+    let answer = submit_login(&browser, &page, "alice", PASSWORD).await;
+    assert_eq!(answer.status, 303);
+    let second_secret = browser.cookie("sigil-session-default").unwrap();
+    assert_ne!(first_secret, second_secret, "a new session, a new secret");
+    let ended = server
+        .store
+        .get_session(&realm, &first.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ended.ended_at,
+        Some(server.clock.now()),
+        "the old session ended"
+    );
+    assert!(
+        server
+            .store
+            .find_session(&realm, &random::digest(&second_secret), server.clock.now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    server.stop().await;
+}

@@ -316,6 +316,14 @@ impl GrantStore for StoreDouble {
         self.check("get_grant")?;
         self.inner.get_grant(realm, id).await
     }
+    async fn grant_of_refresh(
+        &self,
+        realm: &RealmName,
+        token_hash: &[u8],
+    ) -> Result<Option<GrantRecord>> {
+        self.check("grant_of_refresh")?;
+        self.inner.grant_of_refresh(realm, token_hash).await
+    }
     async fn rotate_refresh(
         &self,
         realm: &RealmName,

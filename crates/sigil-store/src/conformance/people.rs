@@ -201,6 +201,14 @@ pub async fn refresh_rotation_grace_and_reuse(store: &dyn Store) {
         .await
         .unwrap();
     let t1 = vec![1; 32];
+    // Looking the grant up spends nothing; an unknown token has none; another realm sees none.
+    assert_eq!(
+        store.grant_of_refresh(&r, &t1).await.unwrap(),
+        Some(g.clone())
+    );
+    assert_eq!(store.grant_of_refresh(&r, &[7; 32]).await.unwrap(), None);
+    let elsewhere = realm(store, "elsewhere").await;
+    assert_eq!(store.grant_of_refresh(&elsewhere, &t1).await.unwrap(), None);
     // The successor's own grant_id is not what binds it: the presented token's grant is.
     let s2 = refresh(2, "not-known-to-the-caller", 200);
     let rotation = store

@@ -179,6 +179,24 @@ impl GrantStore for SqliteStore {
         row.as_ref().map(grant).transpose()
     }
 
+    async fn grant_of_refresh(
+        &self,
+        realm: &RealmName,
+        token_hash: &[u8],
+    ) -> Result<Option<GrantRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM refresh_tokens t
+             JOIN grants g ON g.realm = t.realm AND g.id = t.grant_id
+             WHERE t.realm = ? AND t.token_hash = ?"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(realm.as_str())
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(grant).transpose()
+    }
+
     async fn rotate_refresh(
         &self,
         realm: &RealmName,

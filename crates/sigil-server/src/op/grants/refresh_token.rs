@@ -50,6 +50,22 @@ pub async fn grant(
     let presented = params.require("refresh_token")?;
     let presented_hash = random::digest(presented);
     let now = ctx.now();
+    // What would be refused after the rotation is refused before it, so that a refused request
+    // does not spend the token (a corrected retry must still work).
+    if let Some(grant) = ctx
+        .store
+        .grant_of_refresh(&realm.name, &presented_hash)
+        .await?
+    {
+        if grant.client_id != client.client_id {
+            revoke(ctx, realm, client, &grant).await?;
+            return Err(
+                invalid_grant("the refresh token was issued to another client")
+                    .with_debug(format!("grant {} of client {}", grant.id, grant.client_id)),
+            );
+        }
+        narrowed_scope(&grant, params.get("scope"))?;
+    }
     let context = successor_context(realm, &presented_hash);
     let successor = random::token(&*ctx.rng, 32)?;
     let sealed = master

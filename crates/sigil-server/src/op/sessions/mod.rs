@@ -61,3 +61,19 @@ pub async fn find(
     // Ended elsewhere and not yet purged from this node's view of the store: the feed knows.
     Ok(found.filter(|s| !realm.revocations.is_session_ended(&s.id)))
 }
+
+/// Ends the session `id` (a new sign-in replaces it, or logout): in the store, with a feed
+/// entry for the other nodes, and on this node at once.
+pub async fn end(
+    ctx: &Context,
+    realm: &RealmState,
+    session: &SessionRecord,
+) -> Result<(), OAuthError> {
+    let now = ctx.now();
+    if ctx.store.end_session(&realm.name, &session.id, now).await? {
+        realm
+            .revocations
+            .record_session_ended(&session.id, session.expires_at);
+    }
+    Ok(())
+}
