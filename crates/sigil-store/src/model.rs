@@ -485,6 +485,11 @@ pub struct GrantRecord {
     pub expires_at: i64,
     /// When it was revoked.
     pub revoked_at: Option<i64>,
+    /// How the person authenticated (`amr`), for the ID tokens refreshes issue.
+    pub amr: Vec<String>,
+    /// The OIDC `claims` request parameter of the authorization (JSON text), honoured by
+    /// userinfo and refreshed ID tokens (OIDC Core §5.5).
+    pub claims: Option<String>,
 }
 
 /// A refresh token (opaque, 256-bit), by digest (RFC 6749 §6, §10.4).

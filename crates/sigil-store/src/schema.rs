@@ -39,4 +39,9 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "client settings",
         sql: include_str!("../migrations/sqlite/0005_client_settings.sql"),
     },
+    Migration {
+        version: 6,
+        name: "grant authentication",
+        sql: include_str!("../migrations/sqlite/0006_grant_authentication.sql"),
+    },
 ];

@@ -43,7 +43,7 @@ pub async fn userinfo(
         Inspection::Inactive(reason) => return Err(invalid_token(reason)),
     };
     let text = |name: &str| claims.extra.get(name).and_then(Value::as_str);
-    let (Some(_gid), Some(client_id), Some(sub)) =
+    let (Some(gid), Some(client_id), Some(sub)) =
         (text("gid"), text("client_id"), claims.sub.as_deref())
     else {
         return Err(invalid_token("an access token without a person"));
@@ -65,10 +65,13 @@ pub async fn userinfo(
         Ok(None) => return Err(invalid_token("its client no longer exists")),
         Err(e) => return Err(OAuthError::server_error(e.to_string())),
     };
+    // The `claims` request parameter of the authorization asks for userinfo claims too
+    // (OIDC Core §5.5); the grant keeps it.
+    let grant = ctx.store.get_grant(&realm.name, gid).await?;
     let mut released = id_token::person_claims(
         &person_tokens::person(&user),
         &scopes,
-        None,
+        grant.as_ref().and_then(|g| g.claims.as_deref()),
         Target::Userinfo,
     );
     let Some(alg) = client.userinfo_alg else {

@@ -223,6 +223,8 @@ mod tests {
             created_at: 1,
             expires_at: 300,
             revoked_at: None,
+            amr: vec![],
+            claims: None,
         };
         store.insert_grant(&realm, &grant, None).await.unwrap();
         let session = SessionRecord {

@@ -95,6 +95,18 @@ pub async fn code(
     scope: &str,
     pkce: bool,
 ) -> String {
+    code_with_claims(server, person, client_id, scope, pkce, None).await
+}
+
+/// [`code`], with the OIDC `claims` request parameter the authorization carried.
+pub async fn code_with_claims(
+    server: &TestServer,
+    person: &Person,
+    client_id: &str,
+    scope: &str,
+    pkce: bool,
+    claims: Option<&str>,
+) -> String {
     let now = server.clock.now();
     let code = random::token(&*server.rng, 32).unwrap();
     let record = CodeRecord {
@@ -107,7 +119,7 @@ pub async fn code(
         scope: scope.into(),
         nonce: Some("n-0S6_WzA2Mj".into()),
         code_challenge: pkce.then(|| CHALLENGE.into()),
-        claims: None,
+        claims: claims.map(str::to_owned),
         auth_time: now,
         amr: vec!["pwd".into()],
         acr: None,

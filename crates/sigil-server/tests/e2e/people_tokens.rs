@@ -4,7 +4,8 @@ use serde_json::Value;
 use sigil_store::ClientSettings;
 
 use crate::people_support::{
-    LOGGED_OUT, REDIRECT, VERIFIER, code, code_client, redeem, refresh, signed_in, token,
+    LOGGED_OUT, REDIRECT, VERIFIER, code, code_client, code_with_claims, redeem, refresh,
+    signed_in, token,
 };
 use crate::support::{START, TestServer, verify_with_jsonwebtoken};
 
@@ -577,4 +578,53 @@ fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
         .extend_pairs(pairs)
         .finish();
     format!("{url}?{query}")
+}
+
+/// The `claims` request parameter (OIDC Core §5.5) outlives the code: userinfo releases what it
+/// asked for there, and a refreshed ID token keeps the original `amr` and its ID-token claims.
+#[tokio::test]
+async fn the_claims_request_and_amr_outlive_the_code() {
+    let server = TestServer::start().await;
+    let (id, secret) = code_client(&server, "app", ClientSettings::default()).await;
+    let alice = signed_in(&server, "alice").await;
+    let claims = r#"{"userinfo": {"email": null}, "id_token": {"name": null}}"#;
+    let c = code_with_claims(
+        &server,
+        &alice,
+        &id,
+        "openid offline_access",
+        true,
+        Some(claims),
+    )
+    .await;
+    let (status, first) = redeem(&server, (&id, &secret), &c).await;
+    assert_eq!(status, 200, "{first}");
+    let access = first["access_token"].as_str().unwrap();
+    let info: Value = server
+        .http
+        .get(server.url("/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        info["email"], "alice@example.com",
+        "asked for in claims.userinfo"
+    );
+    assert!(info.get("name").is_none(), "asked for in the ID token only");
+    let (status, refreshed) = refresh(
+        &server,
+        (&id, &secret),
+        first["refresh_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{refreshed}");
+    let (_, id_token) = crate::support::parts(refreshed["id_token"].as_str().unwrap());
+    assert_eq!(id_token["amr"], serde_json::json!(["pwd"]));
+    assert_eq!(id_token["name"], "Alice Liddell");
+    assert!(id_token.get("nonce").is_none(), "OIDC Core §12.2");
+    server.stop().await;
 }

@@ -36,6 +36,8 @@ pub(super) fn grant(id: &str, user: &str, client_id: &str) -> GrantRecord {
         created_at: 100,
         expires_at: 10_000,
         revoked_at: None,
+        amr: vec!["pwd".into(), "otp".into()],
+        claims: Some(r#"{"userinfo":{"email":null}}"#.into()),
     }
 }
 

@@ -5,13 +5,13 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row as _, Sqlite, Transaction};
 
-use super::{SqliteStore, begin_write, conflict_as, feed, require_realm};
+use super::{SqliteStore, begin_write, conflict_as, feed, json_list, parse_list, require_realm};
 use crate::{
     FeedKind, GrantRecord, GrantStore, RealmName, RefreshRecord, Result, Rotation, StoreError,
 };
 
 const COLUMNS: &str = "g.id, g.client_id, g.user_id, g.session_id, g.scope, g.auth_time, \
-                       g.created_at, g.expires_at, g.revoked_at";
+                       g.created_at, g.expires_at, g.revoked_at, g.amr, g.claims";
 
 fn grant(row: &SqliteRow) -> Result<GrantRecord> {
     Ok(GrantRecord {
@@ -24,6 +24,8 @@ fn grant(row: &SqliteRow) -> Result<GrantRecord> {
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         revoked_at: row.try_get("revoked_at")?,
+        amr: parse_list(row.try_get("amr")?)?,
+        claims: row.try_get("claims")?,
     })
 }
 
@@ -146,8 +148,8 @@ impl GrantStore for SqliteStore {
         require_realm(&mut *tx, realm).await?;
         sqlx::query(
             "INSERT INTO grants (realm, id, client_id, user_id, session_id, scope, auth_time,
-                                 created_at, expires_at, revoked_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 created_at, expires_at, revoked_at, amr, claims)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(realm.as_str())
         .bind(&g.id)
@@ -159,6 +161,8 @@ impl GrantStore for SqliteStore {
         .bind(g.created_at)
         .bind(g.expires_at)
         .bind(g.revoked_at)
+        .bind(json_list(&g.amr))
+        .bind(&g.claims)
         .execute(&mut *tx)
         .await
         .map_err(conflict_as(|| format!("grant {:?}", g.id)))?;

@@ -62,6 +62,8 @@ pub async fn grant(
         created_at: now,
         expires_at: now.saturating_add_unsigned(realm.settings.refresh_absolute_ttl_secs),
         revoked_at: None,
+        amr: record.amr.clone(),
+        claims: record.claims.clone(),
     };
     let refresh_token = if wants_refresh(client, &record.scope) {
         Some(random::token(&*ctx.rng, 32)?)
@@ -168,6 +170,8 @@ async fn revoke_replayed(
             created_at: now,
             expires_at: now.saturating_add_unsigned(realm.settings.refresh_absolute_ttl_secs),
             revoked_at: Some(now),
+            amr: record.amr.clone(),
+            claims: record.claims.clone(),
         };
         match store.insert_grant(&realm.name, &placeholder, None).await {
             Ok(()) => {}

@@ -135,8 +135,14 @@ pub async fn grant(
             grant: &grant,
             user: &user,
             scope: &scope,
-            // §12.2: no nonce on a refreshed ID token; `auth_time` stays the original one.
-            authentication: Authentication::default(),
+            // §12.2: no nonce on a refreshed ID token; `auth_time`, `amr` and the `claims`
+            // request stay those of the original authentication.
+            authentication: Authentication {
+                nonce: None,
+                amr: &grant.amr,
+                acr: None,
+                claims: grant.claims.as_deref(),
+            },
             refresh_token: Some(successor),
         },
     )
