@@ -146,6 +146,13 @@ impl Server {
         &self.issuer
     }
 
+    /// The password hashing the server's sign-ins use: a provisioner in the same process
+    /// should share it (`Provisioner::with_password_hashing`), so that one pool of about one
+    /// permit per core bounds all the process's hashing.
+    pub fn passwords(&self) -> &crate::users::PasswordHashing {
+        &self.app.passwords
+    }
+
     /// Serves until `shutdown` completes; in-flight requests finish first.
     pub async fn run(
         self,

@@ -212,21 +212,13 @@ pub fn respond_at(app: &App, realm: &RealmState, redirect: &Redirect) -> Respons
 }
 
 fn allow_form_action(headers: &mut HeaderMap, action: &str) {
-    let Some(csp) = headers
-        .get(header::CONTENT_SECURITY_POLICY)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return;
-    };
     // Quotes and spaces cannot be in a matched redirect URI's origin; keep only the origin.
     let origin = url::Url::parse(action)
         .ok()
         .map(|u| u.origin().ascii_serialization())
         .filter(|o| o != "null");
-    if let Some(origin) = origin
-        && let Ok(value) = HeaderValue::try_from(format!("{csp}; form-action {origin}"))
-    {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    if let Some(origin) = origin {
+        respond::add_csp_directive(headers, &format!("form-action {origin}"));
     }
 }
 

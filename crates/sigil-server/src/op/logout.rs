@@ -13,9 +13,9 @@ use serde_json::Value;
 use sigil_jose::Audience;
 use sigil_store::SessionRecord;
 
-use crate::op::Context;
+use crate::oauth::{ErrorCode, OAuthError};
 use crate::op::clients::ClientMetadata;
-use crate::random;
+use crate::op::{Context, sessions};
 use crate::realms::RealmState;
 use crate::tokens::inspect;
 use crate::ui::PageError;
@@ -133,43 +133,36 @@ fn with_state(uri: &str, state: Option<&str>) -> String {
     format!("{uri}{separator}state={encoded}")
 }
 
-/// The live session the cookie's `secret` opens, if any.
+/// The live session the cookie's `secret` opens, if any (`sessions::find`).
 pub async fn current_session(
     ctx: &Context,
     realm: &RealmState,
     secret: &str,
 ) -> Result<Option<SessionRecord>, PageError> {
-    ctx.store
-        .find_session(&realm.name, &random::digest(secret), ctx.now())
+    sessions::find(ctx, realm, Some(secret))
         .await
         .map_err(page_error)
 }
 
-/// Ends `session`: in the store (a feed entry for the other nodes) and in this node's memory,
-/// so its access tokens (`sid`) turn inactive at once.
+/// Ends `session` (`sessions::end`: the store, the feed, and this node's memory).
 pub async fn end_session(
     ctx: &Context,
     realm: &RealmState,
     session: &SessionRecord,
 ) -> Result<(), PageError> {
-    ctx.store
-        .end_session(&realm.name, &session.id, ctx.now())
-        .await
-        .map_err(page_error)?;
-    // Remembered as long as an access token of the session could live.
-    let until = session
-        .expires_at
-        .max(ctx.now())
-        .saturating_add_unsigned(realm.settings.access_token_ttl_secs);
-    realm.revocations.record_session_ended(&session.id, until);
-    Ok(())
+    sessions::end(ctx, realm, session).await.map_err(page_error)
 }
 
-fn page_error(e: sigil_store::StoreError) -> PageError {
-    if e.is_unavailable() {
+/// Logout talks to a person: a failure is a page, 503 only for an outage.
+fn page_error(e: OAuthError) -> PageError {
+    if e.code == ErrorCode::TemporarilyUnavailable {
         PageError::unavailable()
     } else {
-        tracing::error!(error = %e, "logout: store failure");
+        tracing::error!(
+            error = e.code.as_str(),
+            debug = e.debug.as_deref(),
+            "logout: store failure"
+        );
         PageError::server_error()
     }
 }

@@ -34,6 +34,20 @@ pub fn page_headers(headers: &mut HeaderMap, nonce: &str) {
     );
 }
 
+/// Widens a page's CSP by one `directive` (e.g. `connect-src 'self'`, or the `form-action`
+/// of a form_post page), for the pages that need more than the default.
+pub fn add_csp_directive(headers: &mut HeaderMap, directive: &str) {
+    let Some(csp) = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return;
+    };
+    if let Ok(value) = HeaderValue::try_from(format!("{csp}; {directive}")) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

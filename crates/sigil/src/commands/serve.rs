@@ -78,7 +78,6 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
         .build()?;
     runtime.block_on(async {
         let opened = context::open(&settings).await?;
-        let provisioner = opened.provisioner().await?;
         let server = Server::build(
             config,
             opened.store.clone(),
@@ -87,6 +86,11 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
             opened.rng.clone(),
         )
         .await?;
+        // One hashing pool for the process: the demo user's password and sign-ins share it.
+        let provisioner = opened
+            .provisioner()
+            .await?
+            .with_password_hashing(server.passwords().clone());
         // Commands that sign without a server (`sigil token …`) sign for this issuer.
         provisioner.record_served_issuer(server.issuer()).await?;
         let shutdown = shutdown_signal()?;

@@ -62,18 +62,21 @@ pub async fn find(
     Ok(found.filter(|s| !realm.revocations.is_session_ended(&s.id)))
 }
 
-/// Ends the session `id` (a new sign-in replaces it, or logout): in the store, with a feed
-/// entry for the other nodes, and on this node at once.
+/// Ends `session` (a new sign-in replaces it, or logout): in the store, with a feed entry for
+/// the other nodes, and in this node's memory at once, so its access tokens (`sid`) turn
+/// inactive here without waiting for the feed.
 pub async fn end(
     ctx: &Context,
     realm: &RealmState,
     session: &SessionRecord,
 ) -> Result<(), OAuthError> {
     let now = ctx.now();
-    if ctx.store.end_session(&realm.name, &session.id, now).await? {
-        realm
-            .revocations
-            .record_session_ended(&session.id, session.expires_at);
-    }
+    ctx.store.end_session(&realm.name, &session.id, now).await?;
+    // Remembered as long as an access token of the session could live.
+    let until = session
+        .expires_at
+        .max(now)
+        .saturating_add_unsigned(realm.settings.access_token_ttl_secs);
+    realm.revocations.record_session_ended(&session.id, until);
     Ok(())
 }
