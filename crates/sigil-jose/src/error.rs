@@ -3,6 +3,7 @@
 
 use crate::Algorithm;
 use crate::algorithm::KeyKind;
+use crate::jwe::KeyManagement;
 
 /// Everything that can go wrong while parsing keys or tokens, signing or verifying.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,6 +78,79 @@ pub enum Error {
     /// Signing failed inside the cryptographic library.
     #[error("signing failed")]
     Signing,
+
+    // --- JWE (RFC 7516) ----------------------------------------------------------------
+    /// The input is longer than the caller's policy accepts; nothing was decoded.
+    #[error("input is {len} bytes; at most {max} are accepted")]
+    TooLarge {
+        /// The input's length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A registered JWE key management algorithm that Sigil refuses by design.
+    #[error("key management algorithm {alg:?} is refused: {reason}")]
+    RefusedAlgorithm {
+        /// The `alg` value.
+        alg: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// The JWE header asks for compression (`zip`, RFC 7516 §4.1.3), which is refused:
+    /// decompressing before authenticating invites decompression bombs.
+    #[error("compressed JWE content (zip {0:?}) is refused")]
+    CompressionRefused(String),
+    /// The JWE's `alg` or `enc` is not among those the caller allows.
+    #[error("{param} {value:?} is not allowed here")]
+    JweNotAllowed {
+        /// `"alg"` or `"enc"`.
+        param: &'static str,
+        /// The header's value.
+        value: String,
+    },
+    /// No decryption key matches: none has the header's `kid`, or (without a `kid`) none
+    /// is pinned to the header's `alg`.
+    #[error("no decryption key for kid {} and alg {alg}", opt(kid))]
+    NoDecryptionKey {
+        /// The header's `kid`, if any.
+        kid: Option<String>,
+        /// The header's `alg`.
+        alg: KeyManagement,
+    },
+    /// The key is pinned to another key management algorithm than the JWE's.
+    #[error(
+        "the key {} is pinned to {key_alg}, the JWE says {token_alg}",
+        opt(kid)
+    )]
+    EncryptionKeyPinned {
+        /// The key's id, if it has one.
+        kid: Option<String>,
+        /// The algorithm the key is pinned to.
+        key_alg: KeyManagement,
+        /// The algorithm the JWE's header names.
+        token_alg: KeyManagement,
+    },
+    /// The key's type cannot serve the key management algorithm (an EC key for RSA-OAEP).
+    #[error("a {key:?} key cannot be used with {alg}")]
+    JweKeyMismatch {
+        /// The key management algorithm asked for.
+        alg: KeyManagement,
+        /// The kind of key at hand.
+        key: KeyKind,
+    },
+    /// The ECDH-ES ephemeral public key (`epk`) is missing, malformed, on another curve or
+    /// not a point of the recipient's curve (an invalid-curve attempt).
+    #[error("invalid ephemeral public key: {0}")]
+    InvalidEphemeralKey(String),
+    /// Decryption failed. Deliberately one error for every secret-dependent failure — a key
+    /// that does not decrypt or unwrap, a CEK of the wrong length, an authentication tag that
+    /// does not match, bad padding — so that no caller can build an oracle from it
+    /// (RFC 7516 §11.4, §11.5).
+    #[error("decryption failed")]
+    DecryptionFailed,
+    /// Encryption failed inside the cryptographic library.
+    #[error("encryption failed")]
+    Encryption,
 
     // --- JWT claims -------------------------------------------------------------------
     /// The payload is not a JSON object of well-typed claims.

@@ -1,4 +1,4 @@
-//! JOSE for Sigil: the rules of RFC 7515 (JWS), 7517 (JWK), 7518 (JWA), 7519 (JWT),
+//! JOSE for Sigil: the rules of RFC 7515 (JWS), 7516 (JWE), 7517 (JWK), 7518 (JWA), 7519 (JWT),
 //! 7638 (thumbprints) and 8037 (EdDSA), on top of aws-lc-rs primitives.
 //!
 //! **Architecture invariant:** no I/O, no async, no clock. Every time-dependent check takes
@@ -15,12 +15,15 @@
 //! * [`pem`] — PEM import (PKCS#8, PKCS#1, SEC1, SPKI) and export.
 //! * [`jws`] — the compact serialisation: header rules, signing and verification.
 //! * [`jwt`] — claims and their validation.
+//! * [`jwe`] — the JWE compact serialisation (RFC 7516) with RSA-OAEP and ECDH-ES key
+//!   management and AES-GCM and AES-CBC-HMAC content encryption (RFC 7518 §4–§5).
 //! * [`dangerous`] — decoding without verification, for display only.
 
 pub mod algorithm;
 pub mod base64url;
 pub mod dangerous;
 mod error;
+pub mod jwe;
 pub mod jwk;
 pub mod jws;
 pub mod jwt;

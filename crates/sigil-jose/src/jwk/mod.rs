@@ -278,34 +278,53 @@ impl fmt::Debug for PublicJwk {
 impl serde::Serialize for PublicJwk {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("kty", self.params.kty())?;
-        if let Some(key_use) = &self.key_use {
-            map.serialize_entry("use", key_use.as_str())?;
-        }
-        if let Some(alg) = self.alg {
-            map.serialize_entry("alg", alg.as_str())?;
-        }
-        if let Some(kid) = &self.kid {
-            map.serialize_entry("kid", kid.as_str())?;
-        }
-        if let Some(crv) = self.params.crv() {
-            map.serialize_entry("crv", crv)?;
-        }
-        match &self.params {
-            PublicKeyParams::Rsa { n, e } => {
-                map.serialize_entry("n", &base64url::encode(n))?;
-                map.serialize_entry("e", &base64url::encode(e))?;
-            }
-            PublicKeyParams::P256 { x, y } | PublicKeyParams::P384 { x, y } => {
-                map.serialize_entry("x", &base64url::encode(x))?;
-                map.serialize_entry("y", &base64url::encode(y))?;
-            }
-            PublicKeyParams::Ed25519 { x } => {
-                map.serialize_entry("x", &base64url::encode(x))?;
-            }
-        }
+        write_members(
+            &mut map,
+            &self.params,
+            self.key_use.as_ref(),
+            self.alg.map(Algorithm::as_str),
+            self.kid.as_ref(),
+        )?;
         map.end()
     }
+}
+
+/// Writes a public JWK's members in Sigil's fixed order: `kty`, `use`, `alg`, `kid`, then the
+/// key parameters. Shared by signature JWKs and encryption JWKs ([`crate::jwe::EncryptionJwk`]).
+pub(crate) fn write_members<M: SerializeMap>(
+    map: &mut M,
+    params: &PublicKeyParams,
+    key_use: Option<&KeyUse>,
+    alg: Option<&str>,
+    kid: Option<&Kid>,
+) -> Result<(), M::Error> {
+    map.serialize_entry("kty", params.kty())?;
+    if let Some(key_use) = key_use {
+        map.serialize_entry("use", key_use.as_str())?;
+    }
+    if let Some(alg) = alg {
+        map.serialize_entry("alg", alg)?;
+    }
+    if let Some(kid) = kid {
+        map.serialize_entry("kid", kid.as_str())?;
+    }
+    if let Some(crv) = params.crv() {
+        map.serialize_entry("crv", crv)?;
+    }
+    match params {
+        PublicKeyParams::Rsa { n, e } => {
+            map.serialize_entry("n", &base64url::encode(n))?;
+            map.serialize_entry("e", &base64url::encode(e))?;
+        }
+        PublicKeyParams::P256 { x, y } | PublicKeyParams::P384 { x, y } => {
+            map.serialize_entry("x", &base64url::encode(x))?;
+            map.serialize_entry("y", &base64url::encode(y))?;
+        }
+        PublicKeyParams::Ed25519 { x } => {
+            map.serialize_entry("x", &base64url::encode(x))?;
+        }
+    }
+    Ok(())
 }
 
 /// The number of significant bits in a big-endian unsigned integer.
