@@ -167,7 +167,7 @@ impl Server {
                 .clone()
                 .refresh_forever(self.app.config.refresh_interval),
         );
-        let janitor = tokio::spawn(purge_revocations(self.app.clone()));
+        let janitor = tokio::spawn(janitor(self.app.clone()));
         // The CSPRNG seeds itself on first use (≈ 20 ms); do it now, off the request path, so
         // the first token issued does not wait for it.
         let rng = self.app.ctx.rng.clone();
@@ -230,16 +230,60 @@ async fn rotate_keys(app: Arc<App>) {
     }
 }
 
-/// Forgets revocations of tokens that have expired anyway, hourly.
-async fn purge_revocations(app: Arc<App>) {
-    let mut ticker = tokio::time::interval(Duration::from_secs(3600));
+/// Rows a janitor pass deletes per table per statement: small enough that SQLite's write lock
+/// (or a PostgreSQL row lock) is held for milliseconds, so requests never queue behind it.
+const JANITOR_BATCH: u32 = 500;
+/// Statements of one pass at most: a backlog beyond `JANITOR_BATCH × this` per table waits
+/// for the next pass rather than keeping the database busy.
+const JANITOR_ROUNDS: u32 = 200;
+
+/// Deletes dead rows (used codes, expired grants and sessions, stale login-failure counts,
+/// expired feed entries) every few minutes, in bounded batches, so that tables stay the size
+/// of what is live — Hydra's tables grow until an operator runs its janitor by hand. Every
+/// node runs it; the deletes are idempotent, so two at once only share the work.
+async fn janitor(app: Arc<App>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(300));
     loop {
         ticker.tick().await;
-        match app.ctx.store.purge_expired_revocations(app.ctx.now()).await {
-            Ok(n) if n > 0 => tracing::info!(purged = n, "expired revocations purged"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "purging revocations failed"),
+        janitor_pass(&app).await;
+    }
+}
+
+/// One pass: batches until nothing is left or the round budget is spent.
+pub async fn janitor_pass(app: &App) {
+    let mut purged = sigil_store::PurgeReport::default();
+    for _ in 0..JANITOR_ROUNDS {
+        match app
+            .ctx
+            .store
+            .purge_expired(app.ctx.now(), JANITOR_BATCH)
+            .await
+        {
+            Ok(report) if report.total() == 0 => break,
+            Ok(report) => {
+                purged.codes += report.codes;
+                purged.grants += report.grants;
+                purged.sessions += report.sessions;
+                purged.throttle += report.throttle;
+                purged.feed += report.feed;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "janitor: purging expired rows failed; retrying at the next pass");
+                break;
+            }
         }
+        // Let requests through between batches.
+        tokio::task::yield_now().await;
+    }
+    if purged.total() > 0 {
+        tracing::info!(
+            codes = purged.codes,
+            grants = purged.grants,
+            sessions = purged.sessions,
+            throttle = purged.throttle,
+            feed = purged.feed,
+            "janitor: expired rows purged"
+        );
     }
 }
 

@@ -7,9 +7,11 @@
 
 use crate::*;
 
+mod janitor;
 mod people;
 mod races;
 
+pub use janitor::*;
 pub use people::*;
 pub use races::*;
 
@@ -34,7 +36,8 @@ macro_rules! conformance_tests {
             sessions_are_realm_scoped, consents_upsert, consents_are_realm_scoped,
             login_throttle_windows, login_throttle_is_realm_scoped, client_updates,
             client_feed_entries_are_purged_after_retention, feed_carries_every_kind,
-            people_writes_need_a_realm, people_schema_rules);
+            people_writes_need_a_realm, people_schema_rules,
+            the_janitor_deletes_only_dead_rows_in_bounded_batches);
         $crate::conformance_tests!(@races $make;
             racing_takers_of_a_code_take_it_once, racing_refreshes_rotate_once,
             racing_login_failures_are_all_counted, racing_ends_and_revocations_happen_once);

@@ -311,6 +311,21 @@ pub trait ThrottleStore: Send + Sync {
 /// How long a [`FeedKind::Client`] entry stays in the feed after the first purge that sees it.
 pub const CLIENT_FEED_RETENTION_SECS: i64 = 24 * 3600;
 
+/// How long the janitor keeps an authorization code after it expires, so that a late replay
+/// is still told apart from a made-up code (RFC 6749 §4.1.2: revoke what the code issued).
+pub const CODE_REPLAY_RETENTION_SECS: i64 = 3600;
+
+/// Deleting what can no longer matter, so that tables do not grow without limit: used and
+/// expired codes, grants past their absolute lifetime (with their refresh tokens), expired
+/// sessions, login-failure counts whose window has passed, and expired feed entries. Codes
+/// are kept [`CODE_REPLAY_RETENTION_SECS`] past their expiry.
+#[async_trait]
+pub trait JanitorStore: Send + Sync {
+    /// Deletes at most `batch` dead rows of each table, as of `now`; a caller repeats while
+    /// [`PurgeReport::total`] is not zero. Never deletes a row that is still live.
+    async fn purge_expired(&self, now: i64, batch: u32) -> Result<PurgeReport>;
+}
+
 /// Everything a server or a CLI command needs, behind one object.
 #[async_trait]
 pub trait Store:
@@ -325,6 +340,7 @@ pub trait Store:
     + SessionStore
     + ConsentStore
     + ThrottleStore
+    + JanitorStore
     + std::fmt::Debug
 {
     /// Checks that the database answers.

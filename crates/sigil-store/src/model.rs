@@ -569,3 +569,21 @@ pub struct ConsentRecord {
     /// When.
     pub granted_at: i64,
 }
+
+/// What one [`JanitorStore::purge_expired`](crate::JanitorStore::purge_expired) call deleted,
+/// per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub codes: u64,
+    pub grants: u64,
+    pub sessions: u64,
+    pub throttle: u64,
+    pub feed: u64,
+}
+
+impl PurgeReport {
+    /// Rows deleted in all.
+    pub fn total(&self) -> u64 {
+        self.codes + self.grants + self.sessions + self.throttle + self.feed
+    }
+}

@@ -50,20 +50,7 @@ impl Opened {
 
 /// Opens the store and the master key.
 pub async fn open(settings: &StoreSettings) -> anyhow::Result<Opened> {
-    let store: Arc<dyn Store> = match settings.database_url.as_deref() {
-        Some(url) if url.starts_with("sqlite:") => Arc::new(SqliteStore::connect(url).await?),
-        Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
-            bail!("PostgreSQL is not supported by this build yet; use sqlite://FILE or --data-dir")
-        }
-        Some(url) => bail!(
-            "unsupported database URL {:?}: use sqlite://FILE",
-            redact(url)
-        ),
-        None => {
-            create_private_dir(&settings.data_dir)?;
-            Arc::new(SqliteStore::open(&settings.data_dir.join("sigil.db")).await?)
-        }
-    };
+    let store = open_store(settings).await?;
     let (master, master_source) = master_key(settings)?;
     Ok(Opened {
         store,
@@ -72,6 +59,24 @@ pub async fn open(settings: &StoreSettings) -> anyhow::Result<Opened> {
         rng: Arc::new(SystemRng::new()),
         master_source,
         production: settings.production,
+    })
+}
+
+/// Opens the store the settings name, migrating it unless migrations are skipped.
+pub async fn open_store(settings: &StoreSettings) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match settings.database_url.as_deref() {
+        Some(url) if url.starts_with("sqlite:") => Arc::new(SqliteStore::connect(url).await?),
+        Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
+            bail!("PostgreSQL is not supported by this build yet; use sqlite://FILE or --data-dir")
+        }
+        Some(url) => bail!(
+            "unsupported database URL {:?}: use sqlite://FILE or postgres://…",
+            redact(url)
+        ),
+        None => {
+            create_private_dir(&settings.data_dir)?;
+            Arc::new(SqliteStore::open(&settings.data_dir.join("sigil.db")).await?)
+        }
     })
 }
 

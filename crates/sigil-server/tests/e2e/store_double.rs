@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use async_trait::async_trait;
 use sigil_store::{
     AdminStore, AdminTokenRecord, ClientRecord, ClientStore, CodeRecord, CodeStore, ConsentRecord,
-    ConsentStore, GrantRecord, GrantStore, KeyRecord, KeyStore, PatRecord, Realm, RealmName,
-    RealmSettings, RealmStore, RefreshRecord, Result, Revocation, Rotation, SessionRecord,
-    SessionStore, Store, StoreError, TakenCode, ThrottleStore, TokenStore, UserRecord, UserStore,
+    ConsentStore, GrantRecord, GrantStore, JanitorStore, KeyRecord, KeyStore, PatRecord,
+    PurgeReport, Realm, RealmName, RealmSettings, RealmStore, RefreshRecord, Result, Revocation,
+    Rotation, SessionRecord, SessionStore, Store, StoreError, TakenCode, ThrottleStore, TokenStore,
+    UserRecord, UserStore,
 };
 
 /// Makes the error an injected fault fails with (a fresh one per call).
@@ -275,6 +276,14 @@ impl AdminStore for StoreDouble {
     async fn meta_set(&self, key: &str, value: &str) -> Result<()> {
         self.check("meta_set")?;
         self.inner.meta_set(key, value).await
+    }
+}
+
+#[async_trait]
+impl JanitorStore for StoreDouble {
+    async fn purge_expired(&self, now: i64, batch: u32) -> Result<PurgeReport> {
+        self.check("purge_expired")?;
+        self.inner.purge_expired(now, batch).await
     }
 }
 

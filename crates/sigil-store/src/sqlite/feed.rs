@@ -80,10 +80,23 @@ fn entry(row: &SqliteRow) -> Result<Revocation> {
 
 /// Deletes expired entries, then gives unstamped client entries their retention from `now`.
 pub(super) async fn purge(tx: &mut Transaction<'_, Sqlite>, now: i64) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM revocation_feed WHERE expires_at <= ?")
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    purge_batch(tx, now, u32::MAX).await
+}
+
+/// [`purge`], deleting at most `batch` entries.
+pub(super) async fn purge_batch(
+    tx: &mut Transaction<'_, Sqlite>,
+    now: i64,
+    batch: u32,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM revocation_feed WHERE position IN
+            (SELECT position FROM revocation_feed WHERE expires_at <= ? LIMIT ?)",
+    )
+    .bind(now)
+    .bind(i64::from(batch))
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("UPDATE revocation_feed SET expires_at = ? WHERE expires_at = ?")
         .bind(now.saturating_add(CLIENT_FEED_RETENTION_SECS))
         .bind(UNSTAMPED)

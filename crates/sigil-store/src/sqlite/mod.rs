@@ -6,6 +6,7 @@ mod codes;
 mod consents;
 mod feed;
 mod grants;
+mod janitor;
 mod keys;
 mod realms;
 mod sessions;

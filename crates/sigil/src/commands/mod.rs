@@ -3,6 +3,7 @@
 mod admin_token;
 mod client;
 mod keys;
+mod migrate;
 mod realm;
 mod serve;
 mod token;
@@ -49,6 +50,8 @@ enum Command {
     /// Signing keys: generate, list, rotate, import, retire.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Apply pending database schema migrations (serve applies them too, unless told not to).
+    Migrate,
     /// Verify a token against an issuer's published keys, or decode it (--decode).
     Verify(verify::VerifyArgs),
 }
@@ -64,6 +67,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::AdminToken(command) => block_on(admin_token::run(&store, command, out)),
         Command::Token(command) => block_on(token::run(&store, command, out)),
         Command::Keys(command) => keys::run(&store, command, out),
+        Command::Migrate => block_on(migrate::run(&store, out)),
         Command::Verify(args) => verify::run(&args, out),
     }
 }
