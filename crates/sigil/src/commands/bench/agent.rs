@@ -93,11 +93,6 @@ impl Agent {
         })
     }
 
-    /// Another user on the same terms (a fresh client and jar).
-    pub fn sibling(&self, timeout: Duration, origins: Vec<Origin>) -> anyhow::Result<Self> {
-        Self::new(timeout, Some(origins))
-    }
-
     pub async fn send(&mut self, request: Request<'_>) -> Result<Page, Failure> {
         let url = request.url;
         if let Some(origins) = &self.origins

@@ -108,6 +108,8 @@ impl fmt::Display for Failure {
     }
 }
 
+impl std::error::Error for Failure {}
+
 /// `error: error_description` of an RFC 6749 §5.2 body.
 pub fn oauth_error(body: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
