@@ -110,6 +110,17 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// A set-up failure as one line for the operator: a refused client says so before the
+/// OP's own words (RFC 6749 §5.2 `invalid_client`, 401).
+pub fn in_set_up(failure: &Failure) -> String {
+    match failure {
+        Failure::Status { status: 401, detail } if detail.starts_with("invalid_client") => {
+            format!("the OP refused the client credentials ({failure})")
+        }
+        _ => failure.to_string(),
+    }
+}
+
 /// `error: error_description` of an RFC 6749 §5.2 body.
 pub fn oauth_error(body: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;

@@ -17,6 +17,7 @@ use anyhow::anyhow;
 use tokio::task::JoinSet;
 
 use super::agent::Agent;
+use super::failure;
 use super::report;
 use super::scenarios::{Shared, UserState};
 use super::stats::Stats;
@@ -147,7 +148,7 @@ async fn set_up(
     let global = shared
         .global_setup(probe)
         .await
-        .map_err(|f| anyhow!("set-up: {f}"))?;
+        .map_err(|f| anyhow!("set-up: {}", failure::in_set_up(&f)))?;
     let origins = shared.provider.origins();
     let mut tasks = JoinSet::new();
     for index in 0..plan.connections {
@@ -165,7 +166,11 @@ async fn set_up(
             Ok(state) => users.push((agent, state)),
             Err(failure) => {
                 tasks.abort_all();
-                anyhow::bail!("set-up of virtual user {}: {failure}", index + 1);
+                anyhow::bail!(
+                    "set-up of virtual user {}: {}",
+                    index + 1,
+                    failure::in_set_up(&failure)
+                );
             }
         }
     }
