@@ -100,10 +100,10 @@ impl Agent {
         {
             return Err(Failure::ForeignUrl(url.to_string()));
         }
-        let mut builder = self
-            .http
-            .request(request.method, url.clone())
-            .header(USER_AGENT, concat!("sigil-bench/", env!("CARGO_PKG_VERSION")));
+        let mut builder = self.http.request(request.method, url.clone()).header(
+            USER_AGENT,
+            concat!("sigil-bench/", env!("CARGO_PKG_VERSION")),
+        );
         if request.browser
             && let Some(cookies) = self.jar.header(url)
         {
@@ -121,7 +121,10 @@ impl Agent {
                 .body(body);
         }
         self.sent += 1;
-        let mut response = builder.send().await.map_err(|e| Failure::from_reqwest(&e))?;
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| Failure::from_reqwest(&e))?;
         let headers = response.headers();
         if request.browser {
             for value in headers.get_all(SET_COOKIE) {
@@ -140,7 +143,11 @@ impl Agent {
         let content_type = header(CONTENT_TYPE).unwrap_or_default();
         let status = response.status().as_u16();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| Failure::from_reqwest(&e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| Failure::from_reqwest(&e))?
+        {
             if body.len() + chunk.len() > MAX_BODY {
                 return Err(Failure::BadResponse(format!(
                     "{url} answered more than {MAX_BODY} bytes"
@@ -161,9 +168,16 @@ impl Agent {
 /// OIDC Core §9): `client_secret_basic` when the OP lists it (or lists nothing, RFC 8414's
 /// default), else `client_secret_post`; a client without a secret sends only its `client_id`.
 pub enum ClientAuth {
-    Basic { header: Zeroizing<String> },
-    Post { id: String, secret: Zeroizing<String> },
-    Public { id: String },
+    Basic {
+        header: Zeroizing<String>,
+    },
+    Post {
+        id: String,
+        secret: Zeroizing<String>,
+    },
+    Public {
+        id: String,
+    },
 }
 
 impl ClientAuth {
@@ -179,7 +193,8 @@ impl ClientAuth {
         let lists = |m: &str| methods.iter().any(|s| s == m);
         if lists("client_secret_basic") {
             // §2.3.1: each part form-urlencoded before base64.
-            let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let encode =
+                |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
             let pair = Zeroizing::new(format!("{}:{}", encode(id), encode(secret)));
             let encoded = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
             return Ok(Self::Basic {

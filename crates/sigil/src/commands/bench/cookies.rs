@@ -126,11 +126,13 @@ mod tests {
         );
         jar.store(&url("http://127.0.0.1:3000/a/b/c"), "dir=d");
         assert_eq!(
-            jar.header(&url("http://127.0.0.1:3000/interaction/abc")).as_deref(),
+            jar.header(&url("http://127.0.0.1:3000/interaction/abc"))
+                .as_deref(),
             Some("_interaction=i1; _session=s1")
         );
         assert_eq!(
-            jar.header(&url("http://127.0.0.1:3000/interaction/abcd")).as_deref(),
+            jar.header(&url("http://127.0.0.1:3000/interaction/abcd"))
+                .as_deref(),
             Some("_session=s1")
         );
         assert_eq!(
@@ -150,6 +152,9 @@ mod tests {
         jar.store(&base, "dir=; Path=/a/b; Max-Age=0");
         assert_eq!(jar.header(&url("http://127.0.0.1:3000/a/b/x")), None);
         jar.clear();
-        assert_eq!(jar.header(&url("http://127.0.0.1:3000/interaction/abc")), None);
+        assert_eq!(
+            jar.header(&url("http://127.0.0.1:3000/interaction/abc")),
+            None
+        );
     }
 }

@@ -76,7 +76,9 @@ impl Failure {
     pub fn status(status: u16, body: &str) -> Self {
         Self::Status {
             status,
-            detail: oauth_error(body).unwrap_or_else(|| short(body)),
+            detail: oauth_error(body)
+                .or_else(|| html_title(body))
+                .unwrap_or_else(|| short(body)),
         }
     }
 }
@@ -114,7 +116,10 @@ impl std::error::Error for Failure {}
 /// OP's own words (RFC 6749 §5.2 `invalid_client`, 401).
 pub fn in_set_up(failure: &Failure) -> String {
     match failure {
-        Failure::Status { status: 401, detail } if detail.starts_with("invalid_client") => {
+        Failure::Status {
+            status: 401,
+            detail,
+        } if detail.starts_with("invalid_client") => {
             format!("the OP refused the client credentials ({failure})")
         }
         _ => failure.to_string(),
@@ -125,10 +130,26 @@ pub fn in_set_up(failure: &Failure) -> String {
 pub fn oauth_error(body: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
     let error = value.get("error")?.as_str()?;
-    Some(match value.get("error_description").and_then(|d| d.as_str()) {
-        Some(description) => format!("{error} ({})", short(description)),
-        None => error.to_owned(),
-    })
+    Some(
+        match value.get("error_description").and_then(|d| d.as_str()) {
+            Some(description) => format!("{error} ({})", short(description)),
+            None => error.to_owned(),
+        },
+    )
+}
+
+/// An HTML page is named by its `<title>`: its first line is only a doctype.
+fn html_title(body: &str) -> Option<String> {
+    let start = body.trim_start();
+    if !start.starts_with('<') {
+        return None;
+    }
+    let lower = body.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let text_start = open + lower[open..].find('>')? + 1;
+    let end = text_start + lower[text_start..].find("</title")?;
+    let title = super::form::decode_references(body[text_start..end].trim());
+    Some(format!("an HTML page titled {:?}", short(&title)))
 }
 
 /// The first line of `text`, at most 120 characters: enough to recognise, short enough for one
@@ -158,5 +179,13 @@ mod tests {
             "HTTP 502: <html>"
         );
         assert_eq!(Failure::status(500, "").to_string(), "HTTP 500");
+        assert_eq!(
+            Failure::status(
+                429,
+                "<!doctype html>\n<html><head><TITLE>Sign in &amp; go</title>"
+            )
+            .to_string(),
+            "HTTP 429: an HTML page titled \"Sign in & go\""
+        );
     }
 }

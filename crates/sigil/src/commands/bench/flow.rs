@@ -83,15 +83,23 @@ pub async fn authorize(
         request.form = body.clone();
         let page = agent.send(request).await?;
         if (300..400).contains(&page.status) {
-            let location = page
-                .location
-                .ok_or_else(|| Failure::BadResponse(format!("HTTP {} without a Location", page.status)))?;
+            let location = page.location.ok_or_else(|| {
+                Failure::BadResponse(format!("HTTP {} without a Location", page.status))
+            })?;
             let next = url
                 .join(&location)
                 .map_err(|e| Failure::BadResponse(format!("a Location that is not a URL ({e})")))?;
             if is_redirect_uri(&next, settings.redirect_uri) {
-                let code = callback(next.query_pairs().into_owned(), &state, &settings.provider.issuer)?;
-                return Ok(Authorization { code, verifier, nonce });
+                let code = callback(
+                    next.query_pairs().into_owned(),
+                    &state,
+                    &settings.provider.issuer,
+                )?;
+                return Ok(Authorization {
+                    code,
+                    verifier,
+                    nonce,
+                });
             }
             if !settings.provider.allows(&next) {
                 return Err(Failure::ForeignUrl(next.to_string()));
@@ -133,16 +141,20 @@ pub async fn authorize(
         }
         let entries = form.entries(settings.username, settings.password);
         let action = match &form.action {
-            Some(action) if !action.is_empty() => url
-                .join(action)
-                .map_err(|e| Failure::BadResponse(format!("a form action that is not a URL ({e})")))?,
+            Some(action) if !action.is_empty() => url.join(action).map_err(|e| {
+                Failure::BadResponse(format!("a form action that is not a URL ({e})"))
+            })?,
             _ => url.clone(),
         };
         if is_redirect_uri(&action, settings.redirect_uri) {
             // response_mode=form_post (OAuth 2.0 Form Post Response Mode §2): the answer is
             // the form's fields.
             let code = callback(entries, &state, &settings.provider.issuer)?;
-            return Ok(Authorization { code, verifier, nonce });
+            return Ok(Authorization {
+                code,
+                verifier,
+                nonce,
+            });
         }
         if form.method == "post" {
             method = Method::POST;
@@ -155,7 +167,9 @@ pub async fn authorize(
             url.query_pairs_mut().clear().extend_pairs(&entries);
         }
     }
-    Err(Failure::Stuck(format!("more than {MAX_HOPS} hops without reaching the redirect_uri")))
+    Err(Failure::Stuck(format!(
+        "more than {MAX_HOPS} hops without reaching the redirect_uri"
+    )))
 }
 
 /// The same endpoint: scheme, host, port and path (the query is the response's).
@@ -176,7 +190,8 @@ fn callback(
     state: &str,
     issuer: &str,
 ) -> Result<String, Failure> {
-    let (mut code, mut got_state, mut iss, mut error, mut description) = (None, None, None, None, None);
+    let (mut code, mut got_state, mut iss, mut error, mut description) =
+        (None, None, None, None, None);
     for (name, value) in params {
         match name.as_str() {
             "code" => code = Some(value),
@@ -220,10 +235,17 @@ mod tests {
         let ok = params(&[("code", "c"), ("state", "s"), ("iss", iss)]);
         assert_eq!(callback(ok, "s", iss), Ok("c".to_owned()));
         let cases = [
-            (params(&[("code", "c"), ("state", "t")]), Failure::StateMismatch),
+            (
+                params(&[("code", "c"), ("state", "t")]),
+                Failure::StateMismatch,
+            ),
             (params(&[("code", "c")]), Failure::StateMismatch),
             (
-                params(&[("code", "c"), ("state", "s"), ("iss", "https://evil.example")]),
+                params(&[
+                    ("code", "c"),
+                    ("state", "s"),
+                    ("iss", "https://evil.example"),
+                ]),
                 Failure::IssMismatch,
             ),
             (
@@ -239,8 +261,17 @@ mod tests {
             assert_eq!(callback(input, "s", iss), Err(failure));
         }
         let cb = Url::parse("http://127.0.0.1/cb").unwrap();
-        assert!(is_redirect_uri(&Url::parse("http://127.0.0.1:80/cb?code=1").unwrap(), &cb));
-        assert!(!is_redirect_uri(&Url::parse("http://127.0.0.1:81/cb").unwrap(), &cb));
-        assert!(!is_redirect_uri(&Url::parse("http://127.0.0.1/cb/x").unwrap(), &cb));
+        assert!(is_redirect_uri(
+            &Url::parse("http://127.0.0.1:80/cb?code=1").unwrap(),
+            &cb
+        ));
+        assert!(!is_redirect_uri(
+            &Url::parse("http://127.0.0.1:81/cb").unwrap(),
+            &cb
+        ));
+        assert!(!is_redirect_uri(
+            &Url::parse("http://127.0.0.1/cb/x").unwrap(),
+            &cb
+        ));
     }
 }

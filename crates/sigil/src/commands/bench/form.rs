@@ -152,9 +152,7 @@ pub fn forms(html: &str) -> Vec<Form> {
                 let attrs = parse_attributes(attributes);
                 forms.push(Form {
                     action: attr(&attrs, "action").map(str::to_owned),
-                    method: attr(&attrs, "method")
-                        .unwrap_or("get")
-                        .to_ascii_lowercase(),
+                    method: attr(&attrs, "method").unwrap_or("get").to_ascii_lowercase(),
                     controls: Vec::new(),
                 });
                 open = true;
@@ -374,6 +372,9 @@ mod tests {
 
     #[test]
     fn character_references() {
-        assert_eq!(decode_references("a&amp;b&#47;c&#x2F;&lt;&zz;&"), "a&b/c/<&zz;&");
+        assert_eq!(
+            decode_references("a&amp;b&#47;c&#x2F;&lt;&zz;&"),
+            "a&b/c/<&zz;&"
+        );
     }
 }

@@ -39,8 +39,10 @@ use self::scenarios::{Inputs, Scenario, Shared};
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Args)]
-#[command(after_help = "Secrets are read from standard input: with both --client-secret-stdin \
-and --password-stdin, the first line is the client secret and the second the password.")]
+#[command(
+    after_help = "Secrets are read from standard input: with both --client-secret-stdin \
+and --password-stdin, the first line is the client secret and the second the password."
+)]
 pub struct BenchArgs {
     /// The OP's issuer; every endpoint comes from its discovery document.
     #[arg(long, value_name = "URL")]

@@ -68,7 +68,11 @@ impl Provider {
     /// Fetches the discovery document and the JWK Set once, with `agent`, and checks them:
     /// the document's `issuer` equals `issuer` exactly (Discovery §4.3) and every URL it names
     /// is http(s) — plain http only to loopback unless `allow_http`.
-    pub async fn discover(agent: &mut Agent, issuer: &str, allow_http: bool) -> anyhow::Result<Self> {
+    pub async fn discover(
+        agent: &mut Agent,
+        issuer: &str,
+        allow_http: bool,
+    ) -> anyhow::Result<Self> {
         let issuer_url = checked_url(issuer, allow_http).context("invalid --issuer")?;
         let discovery = Url::parse(&discovery_url(issuer))
             .with_context(|| format!("invalid --issuer {issuer:?}"))?;
@@ -96,13 +100,20 @@ impl Provider {
                 .map(|v| checked_url(v, allow_http).with_context(|| format!("discovery: {name}")))
                 .transpose()
         };
-        let jwks_uri = checked_url(&metadata.jwks_uri, allow_http).context("discovery: jwks_uri")?;
+        let jwks_uri =
+            checked_url(&metadata.jwks_uri, allow_http).context("discovery: jwks_uri")?;
         let mut provider = Self {
             issuer: metadata.issuer.clone(),
-            authorization_endpoint: url("authorization_endpoint", &metadata.authorization_endpoint)?,
+            authorization_endpoint: url(
+                "authorization_endpoint",
+                &metadata.authorization_endpoint,
+            )?,
             token_endpoint: url("token_endpoint", &metadata.token_endpoint)?,
             userinfo_endpoint: url("userinfo_endpoint", &metadata.userinfo_endpoint)?,
-            introspection_endpoint: url("introspection_endpoint", &metadata.introspection_endpoint)?,
+            introspection_endpoint: url(
+                "introspection_endpoint",
+                &metadata.introspection_endpoint,
+            )?,
             token_auth_methods: metadata
                 .token_endpoint_auth_methods_supported
                 .clone()
@@ -133,7 +144,11 @@ impl Provider {
             .await
             .with_context(|| format!("cannot fetch the JWK Set {}", provider.jwks_uri))?;
         if page.status != 200 {
-            bail!("the JWK Set {} answered HTTP {}", provider.jwks_uri, page.status);
+            bail!(
+                "the JWK Set {} answered HTTP {}",
+                provider.jwks_uri,
+                page.status
+            );
         }
         provider.keys = JwkSet::from_json(page.body.as_bytes())
             .with_context(|| format!("{} is not a JWK Set", provider.jwks_uri))?;
@@ -175,7 +190,9 @@ fn checked_url(text: &str, allow_http: bool) -> anyhow::Result<Url> {
     match url.scheme() {
         "https" => Ok(url),
         "http" if allow_http || is_loopback(&url) => Ok(url),
-        "http" => bail!("{text} is plain http to a host that is not loopback (--allow-http to accept it)"),
+        "http" => {
+            bail!("{text} is plain http to a host that is not loopback (--allow-http to accept it)")
+        }
         other => bail!("{text}: the {other} scheme is not http(s)"),
     }
 }
@@ -183,7 +200,8 @@ fn checked_url(text: &str, allow_http: bool) -> anyhow::Result<Url> {
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => {
-            name.eq_ignore_ascii_case("localhost") || name.to_ascii_lowercase().ends_with(".localhost")
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
         }
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
@@ -197,7 +215,12 @@ mod tests {
 
     #[test]
     fn plain_http_only_to_loopback_unless_allowed() {
-        for ok in ["https://id.example", "http://127.0.0.1:8080", "http://[::1]/", "http://localhost:3000"] {
+        for ok in [
+            "https://id.example",
+            "http://127.0.0.1:8080",
+            "http://[::1]/",
+            "http://localhost:3000",
+        ] {
             assert!(checked_url(ok, false).is_ok(), "{ok}");
         }
         for refused in ["http://id.example", "ftp://127.0.0.1", "/relative"] {

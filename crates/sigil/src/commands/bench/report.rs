@@ -29,7 +29,10 @@ pub fn json(header: &Header<'_>, outcome: &Outcome) -> Value {
     let mut latency = serde_json::Map::new();
     if stats.ok > 0 {
         for (_, name, percentile) in PERCENTILES {
-            latency.insert(name.into(), json!(stats.latency.value_at_percentile(percentile)));
+            latency.insert(
+                name.into(),
+                json!(stats.latency.value_at_percentile(percentile)),
+            );
         }
         latency.insert("max".into(), json!(stats.latency.max()));
         latency.insert("min".into(), json!(stats.latency.min()));
@@ -57,7 +60,11 @@ pub fn json(header: &Header<'_>, outcome: &Outcome) -> Value {
 pub fn text(header: &Header<'_>, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     let stats = &outcome.stats;
     let plan = header.plan;
-    writeln!(out, "sigil bench: {} against {}", header.scenario, header.issuer)?;
+    writeln!(
+        out,
+        "sigil bench: {} against {}",
+        header.scenario, header.issuer
+    )?;
     let model = match plan.rate {
         Some(rate) => format!("open model at {rate}/s"),
         None => "closed loop".to_owned(),
@@ -105,7 +112,10 @@ pub fn text(header: &Header<'_>, outcome: &Outcome, out: &mut dyn Write) -> std:
     }
     write_errors(stats, out)?;
     if outcome.interrupted {
-        writeln!(out, "  interrupted (Ctrl-C): the figures cover the run until then")?;
+        writeln!(
+            out,
+            "  interrupted (Ctrl-C): the figures cover the run until then"
+        )?;
     }
     Ok(())
 }
@@ -117,7 +127,11 @@ fn write_errors(stats: &Stats, out: &mut dyn Write) -> std::io::Result<()> {
     for (index, (kind, count)) in stats.errors.iter().enumerate() {
         let label = if index == 0 { "errors" } else { "" };
         let example = stats.examples.get(kind).map_or("", String::as_str);
-        writeln!(out, "  {label:<10}  {kind} {}: {example}", thousands(*count))?;
+        writeln!(
+            out,
+            "  {label:<10}  {kind} {}: {example}",
+            thousands(*count)
+        )?;
     }
     Ok(())
 }

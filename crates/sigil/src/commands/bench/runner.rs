@@ -213,10 +213,11 @@ async fn virtual_user(
         let outcome = shared.iterate(&mut agent, &mut state).await;
         let latency = due.elapsed();
         if counted {
-            stats
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .record(&outcome, latency, agent.sent - sent);
+            stats.lock().unwrap_or_else(PoisonError::into_inner).record(
+                &outcome,
+                latency,
+                agent.sent - sent,
+            );
         }
     }
 }

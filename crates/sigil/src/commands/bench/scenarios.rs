@@ -12,8 +12,8 @@
 //! | `refresh` | a code flow with `offline_access` per user | RFC 6749 §6, the newest refresh token kept |
 //! | `userinfo` | a code flow per user | GET userinfo with the access token; the ID token's `sub` |
 
-use aws_lc_rs::rand::SystemRandom;
 use anyhow::{Context as _, bail};
+use aws_lc_rs::rand::SystemRandom;
 use serde_json::Value;
 use url::Url;
 use zeroize::Zeroizing;
@@ -53,7 +53,10 @@ impl Scenario {
 
     /// Whether it signs a person in through the OP's pages.
     pub fn is_flow(self) -> bool {
-        matches!(self, Self::CodeFlow | Self::SsoFlow | Self::Refresh | Self::Userinfo)
+        matches!(
+            self,
+            Self::CodeFlow | Self::SsoFlow | Self::Refresh | Self::Userinfo
+        )
     }
 }
 
@@ -107,25 +110,38 @@ pub enum UserState {
     /// `refresh`: the newest refresh token.
     Refresh(String),
     /// `userinfo`: the access token and the `sub` its answer must carry.
-    Userinfo { access_token: String, sub: String },
+    Userinfo {
+        access_token: String,
+        sub: String,
+    },
 }
 
 impl Shared {
     pub fn new(scenario: Scenario, provider: Provider, inputs: Inputs) -> anyhow::Result<Self> {
         let name = scenario.name();
         let needs = |what: &str| format!("the {name} scenario needs {what}");
-        let check = TokenCheck::new(&provider.issuer, &provider.keys, inputs.client_id.as_deref())?;
+        let check = TokenCheck::new(
+            &provider.issuer,
+            &provider.keys,
+            inputs.client_id.as_deref(),
+        )?;
         let uses_token = !matches!(scenario, Scenario::Discovery | Scenario::Jwks);
         let mut token = None;
         let mut introspection = None;
         if uses_token {
-            let id = inputs.client_id.as_deref().with_context(|| needs("--client-id"))?;
+            let id = inputs
+                .client_id
+                .as_deref()
+                .with_context(|| needs("--client-id"))?;
             let secret = inputs.client_secret.as_ref();
-            if secret.is_none() && matches!(scenario, Scenario::ClientCredentials | Scenario::Introspect) {
+            if secret.is_none()
+                && matches!(scenario, Scenario::ClientCredentials | Scenario::Introspect)
+            {
                 bail!(needs("the client secret (--client-secret-stdin)"));
             }
             let endpoint = provider.endpoint(Endpoint::Token, name)?.clone();
-            let auth = ClientAuth::choose(&provider.token_auth_methods, id, secret, "token endpoint")?;
+            let auth =
+                ClientAuth::choose(&provider.token_auth_methods, id, secret, "token endpoint")?;
             token = Some((endpoint, auth));
             if scenario == Scenario::Introspect {
                 let endpoint = provider.endpoint(Endpoint::Introspection, name)?.clone();
@@ -143,22 +159,37 @@ impl Shared {
             _ => None,
         };
         let people = if scenario.is_flow() {
-            let redirect = inputs.redirect_uri.as_deref().with_context(|| needs("--redirect-uri"))?;
-            let redirect_uri = Url::parse(redirect).with_context(|| format!("invalid --redirect-uri {redirect:?}"))?;
+            let redirect = inputs
+                .redirect_uri
+                .as_deref()
+                .with_context(|| needs("--redirect-uri"))?;
+            let redirect_uri = Url::parse(redirect)
+                .with_context(|| format!("invalid --redirect-uri {redirect:?}"))?;
             let mut scope = inputs.scope.clone().unwrap_or_else(|| "openid".to_owned());
             if scenario == Scenario::Refresh && !scope.split(' ').any(|s| s == "offline_access") {
                 scope.push_str(" offline_access");
             }
             if !scope.split(' ').any(|s| s == "openid") && scenario == Scenario::Userinfo {
-                bail!("the userinfo scenario needs the openid scope (its answer is checked against the ID token's sub)");
+                bail!(
+                    "the userinfo scenario needs the openid scope (its answer is checked against the ID token's sub)"
+                );
             }
             Some(People {
                 authorization_endpoint: provider.endpoint(Endpoint::Authorization, name)?.clone(),
-                client_id: inputs.client_id.clone().with_context(|| needs("--client-id"))?,
+                client_id: inputs
+                    .client_id
+                    .clone()
+                    .with_context(|| needs("--client-id"))?,
                 redirect_uri,
                 scope,
-                username: inputs.username.clone().with_context(|| needs("--username"))?,
-                password: inputs.password.clone().with_context(|| needs("the password (--password-stdin)"))?,
+                username: inputs
+                    .username
+                    .clone()
+                    .with_context(|| needs("--username"))?,
+                password: inputs
+                    .password
+                    .clone()
+                    .with_context(|| needs("the password (--password-stdin)"))?,
             })
         } else {
             None
@@ -191,12 +222,22 @@ impl Shared {
         match self.scenario {
             Scenario::Introspect => {
                 let (endpoint, client) = self.token()?;
-                let token =
-                    grants::client_credentials(agent, endpoint, client, &self.cc_extra, &self.check).await?;
-                self.iterate(agent, &mut UserState::Introspect(token.clone())).await?;
+                let token = grants::client_credentials(
+                    agent,
+                    endpoint,
+                    client,
+                    &self.cc_extra,
+                    &self.check,
+                )
+                .await?;
+                self.iterate(agent, &mut UserState::Introspect(token.clone()))
+                    .await?;
                 Ok(Some(token))
             }
-            Scenario::Discovery | Scenario::Jwks | Scenario::ClientCredentials | Scenario::CodeFlow => {
+            Scenario::Discovery
+            | Scenario::Jwks
+            | Scenario::ClientCredentials
+            | Scenario::CodeFlow => {
                 self.iterate(agent, &mut UserState::Stateless).await?;
                 Ok(None)
             }
@@ -205,7 +246,11 @@ impl Shared {
     }
 
     /// One user's set-up (not measured).
-    pub async fn setup_user(&self, agent: &mut Agent, global: Option<&String>) -> Result<UserState, Failure> {
+    pub async fn setup_user(
+        &self,
+        agent: &mut Agent,
+        global: Option<&String>,
+    ) -> Result<UserState, Failure> {
         match self.scenario {
             Scenario::Introspect => Ok(UserState::Introspect(global.cloned().unwrap_or_default())),
             Scenario::SsoFlow => {
@@ -213,7 +258,9 @@ impl Shared {
                 Ok(UserState::Session)
             }
             Scenario::Refresh => {
-                let tokens = self.code_flow(agent, Login::Allowed, Some("consent")).await?;
+                let tokens = self
+                    .code_flow(agent, Login::Allowed, Some("consent"))
+                    .await?;
                 let refresh = tokens.refresh_token.ok_or_else(|| {
                     Failure::BadResponse(
                         "no refresh_token: the client needs the refresh_token grant and the offline_access scope".into(),
@@ -246,7 +293,9 @@ impl Shared {
                 let page = agent.send(Request::get(&self.provider.discovery)).await?;
                 let doc = grants::json_object(&page)?;
                 if doc.get_str("issuer")? != self.provider.issuer {
-                    return Err(Failure::BadResponse("the document names another issuer".into()));
+                    return Err(Failure::BadResponse(
+                        "the document names another issuer".into(),
+                    ));
                 }
                 Ok(())
             }
@@ -260,18 +309,25 @@ impl Shared {
             }
             (Scenario::ClientCredentials, _) => {
                 let (endpoint, client) = self.token()?;
-                grants::client_credentials(agent, endpoint, client, &self.cc_extra, &self.check).await?;
+                grants::client_credentials(agent, endpoint, client, &self.cc_extra, &self.check)
+                    .await?;
                 Ok(())
             }
-            (Scenario::Introspect, UserState::Introspect(token)) => self.introspect(agent, token).await,
+            (Scenario::Introspect, UserState::Introspect(token)) => {
+                self.introspect(agent, token).await
+            }
             (Scenario::CodeFlow, _) => {
                 agent.jar.clear();
                 self.code_flow(agent, Login::Allowed, None).await.map(drop)
             }
-            (Scenario::SsoFlow, _) => self.code_flow(agent, Login::SessionExpected, None).await.map(drop),
+            (Scenario::SsoFlow, _) => self
+                .code_flow(agent, Login::SessionExpected, None)
+                .await
+                .map(drop),
             (Scenario::Refresh, UserState::Refresh(refresh_token)) => {
                 let (endpoint, client) = self.token()?;
-                let tokens = grants::refresh(agent, endpoint, client, refresh_token, &self.check).await?;
+                let tokens =
+                    grants::refresh(agent, endpoint, client, refresh_token, &self.check).await?;
                 // Rotation (RFC 9700 §4.14.2): the newest token is the one that works next.
                 if let Some(next) = tokens.refresh_token {
                     *refresh_token = next;
@@ -317,8 +373,16 @@ impl Shared {
         let authorization = flow::authorize(agent, &settings, &self.rng, login, prompt).await?;
         let (endpoint, client) = self.token()?;
         let openid = people.scope.split(' ').any(|s| s == "openid");
-        grants::redeem(agent, endpoint, client, &people.redirect_uri, &authorization, &self.check, openid)
-            .await
+        grants::redeem(
+            agent,
+            endpoint,
+            client,
+            &people.redirect_uri,
+            &authorization,
+            &self.check,
+            openid,
+        )
+        .await
     }
 
     /// RFC 7662 §2.1–2.2.
@@ -343,7 +407,12 @@ impl Shared {
     }
 
     /// OIDC Core §5.3: JSON, or a signed JWT (`application/jwt`), for the ID token's `sub`.
-    async fn userinfo(&self, agent: &mut Agent, access_token: &str, sub: &str) -> Result<(), Failure> {
+    async fn userinfo(
+        &self,
+        agent: &mut Agent,
+        access_token: &str,
+        sub: &str,
+    ) -> Result<(), Failure> {
         let endpoint = self
             .userinfo
             .as_ref()
@@ -359,7 +428,9 @@ impl Shared {
             grants::json_object(&page)?.get_str("sub").ok()
         };
         if got.as_deref() != Some(sub) {
-            return Err(Failure::BadResponse("the userinfo sub is not the ID token's".into()));
+            return Err(Failure::BadResponse(
+                "the userinfo sub is not the ID token's".into(),
+            ));
         }
         Ok(())
     }

@@ -48,7 +48,9 @@ impl Stats {
             Err(failure) => {
                 let kind = failure.kind();
                 *self.errors.entry(kind.clone()).or_default() += 1;
-                self.examples.entry(kind).or_insert_with(|| failure.to_string());
+                self.examples
+                    .entry(kind)
+                    .or_insert_with(|| failure.to_string());
             }
         }
     }
@@ -88,7 +90,11 @@ mod tests {
         assert_eq!((a.ok, a.failed(), a.http_requests), (100, 3, 203));
         assert_eq!(a.errors["http_401"], 2);
         assert_eq!(a.examples["http_401"], "HTTP 401");
-        assert_eq!(a.latency.len(), 100, "failures are not in the latency histogram");
+        assert_eq!(
+            a.latency.len(),
+            100,
+            "failures are not in the latency histogram"
+        );
         let p50 = a.latency.value_at_quantile(0.5);
         assert!((49_900..=50_100).contains(&p50), "{p50}");
     }

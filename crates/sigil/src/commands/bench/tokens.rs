@@ -54,11 +54,14 @@ impl TokenCheck {
 
     /// An ID token (OIDC Core §3.1.3.7): it verifies for this client, and carries `nonce`
     /// when one was sent. Its claims, for the `sub`.
-    pub async fn id_token(&self, token: &str, nonce: Option<&str>) -> Result<Map<String, Value>, Failure> {
-        let verifier = self
-            .id_tokens
-            .as_ref()
-            .ok_or_else(|| Failure::BadToken("an ID token, but no --client-id to check its audience".into()))?;
+    pub async fn id_token(
+        &self,
+        token: &str,
+        nonce: Option<&str>,
+    ) -> Result<Map<String, Value>, Failure> {
+        let verifier = self.id_tokens.as_ref().ok_or_else(|| {
+            Failure::BadToken("an ID token, but no --client-id to check its audience".into())
+        })?;
         let verified = verifier
             .verify(token)
             .await
