@@ -312,7 +312,7 @@ fn fake_op(elsewhere: String, count: Arc<AtomicUsize>) -> String {
                     "/.well-known/openid-configuration",
                     get(move || {
                         let n = count.fetch_add(1, Ordering::Relaxed);
-                        let answer = if n >= 2 && n % 2 == 0 {
+                        let answer = if n >= 2 && n.is_multiple_of(2) {
                             (StatusCode::SERVICE_UNAVAILABLE, "busy".to_owned()).into_response()
                         } else {
                             discovery.clone().into_response()

@@ -44,7 +44,7 @@ impl CookieJar {
             if key.eq_ignore_ascii_case("path") && val.starts_with('/') {
                 path = Some(val.to_owned());
             } else if key.eq_ignore_ascii_case("max-age") {
-                expired = val.parse::<i64>().map_or(false, |secs| secs <= 0);
+                expired = val.parse::<i64>().is_ok_and(|secs| secs <= 0);
             } else if key.eq_ignore_ascii_case("expires") {
                 expired |= expires_in_the_past(val);
             }

@@ -73,10 +73,10 @@ impl Form {
             };
             entries.push((name.clone(), value));
         }
-        if let Some(button) = self.submitter() {
-            if let Some(name) = &button.name {
-                entries.push((name.clone(), button.value.clone()));
-            }
+        if let Some(button) = self.submitter()
+            && let Some(name) = &button.name
+        {
+            entries.push((name.clone(), button.value.clone()));
         }
         entries
     }

@@ -35,6 +35,9 @@ use self::provider::Provider;
 use self::runner::Plan;
 use self::scenarios::{Inputs, Scenario, Shared};
 
+/// A secret read from standard input, wiped when dropped.
+type Secret = Zeroizing<String>;
+
 /// The duration of a run given neither `--duration` nor `--requests`.
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
 
@@ -176,15 +179,13 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// The client secret, then the password, one line each from standard input.
-fn read_secrets(
-    args: &BenchArgs,
-) -> anyhow::Result<(Option<Zeroizing<String>>, Option<Zeroizing<String>>)> {
+fn read_secrets(args: &BenchArgs) -> anyhow::Result<(Option<Secret>, Option<Secret>)> {
     if !args.client_secret_stdin && !args.password_stdin {
         return Ok((None, None));
     }
     let stdin = std::io::stdin();
     let mut lines = stdin.lock();
-    let mut next = |what: &str| -> anyhow::Result<Zeroizing<String>> {
+    let mut next = |what: &str| -> anyhow::Result<Secret> {
         let mut line = Zeroizing::new(String::new());
         lines
             .read_line(&mut line)

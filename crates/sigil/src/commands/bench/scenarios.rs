@@ -195,10 +195,10 @@ impl Shared {
             None
         };
         let mut cc_extra = Vec::new();
-        if !scenario.is_flow() {
-            if let Some(scope) = &inputs.scope {
-                cc_extra.push(("scope".to_owned(), scope.clone()));
-            }
+        if !scenario.is_flow()
+            && let Some(scope) = &inputs.scope
+        {
+            cc_extra.push(("scope".to_owned(), scope.clone()));
         }
         if let Some(resource) = &inputs.resource {
             cc_extra.push(("resource".to_owned(), resource.clone()));
