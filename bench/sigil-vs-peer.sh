@@ -357,9 +357,9 @@ run_flows() {
 }
 
 flows_summary() {
-  python3 - "$RESULTS_DIR" "$STAMP" "$FLOW_SCENARIOS" <<'PY'
+  python3 - "$RESULTS_DIR" "$STAMP" "$FLOW_SCENARIOS" "$FLOW_CONNECTIONS" <<'PY'
 import glob, json, os, statistics, sys
-d, stamp, names = sys.argv[1], sys.argv[2], sys.argv[3].split()
+d, stamp, names, users = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4]
 def runs(who, name):
     return [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, f"flows-{who}-{stamp}-{name}-*.json")))]
 def med(docs, key):
@@ -377,7 +377,7 @@ notes = {"sso-flow-rs256": ">= 80% of the RS256 signing limit (two signatures pe
          "code-flow": ">= 80% of argon2id's own rate; Keycloak publishes 15 logins/s per vCPU",
          "refresh": ">= 3,000/s and >= 10x peer"}
 f = lambda v, n=0: "-" if v is None else f"{v:,.{n}f}"
-print(f"flows, session {stamp}: sigil bench, {os.environ.get('FLOW_CONNECTIONS', '32')} virtual users, medians\n")
+print(f"flows, session {stamp}: sigil bench, {users} virtual users, medians\n")
 print("| scenario | peer /s | Sigil /s | ratio | target | met | p99 peer / Sigil (ms) | failed peer / Sigil |")
 print("|---|---:|---:|---:|---|---|---|---|")
 for name in names:
