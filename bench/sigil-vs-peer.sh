@@ -361,7 +361,7 @@ flows_summary() {
 import glob, json, os, statistics, sys
 d, stamp, names, users = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4]
 def runs(who, name):
-    return [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, f"flows-{who}-{stamp}-{name}-*.json")))]
+    return [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, f"flows-{who}-{stamp}-{name}-[0-9]*.json")))]
 def med(docs, key):
     xs = [doc[key] for doc in docs if doc.get(key) is not None]
     return statistics.median(xs) if xs else None

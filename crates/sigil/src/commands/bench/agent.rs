@@ -239,3 +239,59 @@ impl fmt::Debug for ClientAuth {
         f.write_str(method)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn methods(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn basic_when_listed_else_post_and_public_without_a_secret() {
+        let secret = Zeroizing::new("s p:é".to_owned());
+        let basic = ClientAuth::choose(
+            &methods(&["client_secret_post", "client_secret_basic"]),
+            "app:1",
+            Some(&secret),
+            "token endpoint",
+        )
+        .unwrap();
+        let mut form = Vec::new();
+        // RFC 6749 §2.3.1: "app%3A1:s+p%3A%C3%A9", base64.
+        assert_eq!(
+            basic.apply(&mut form),
+            Some("Basic YXBwJTNBMTpzK3AlM0ElQzMlQTk=")
+        );
+        assert!(form.is_empty());
+        let post = ClientAuth::choose(
+            &methods(&["client_secret_post"]),
+            "app",
+            Some(&secret),
+            "token endpoint",
+        )
+        .unwrap();
+        assert_eq!(post.apply(&mut form), None);
+        assert_eq!(
+            form,
+            [
+                ("client_id".to_owned(), "app".to_owned()),
+                ("client_secret".to_owned(), "s p:é".to_owned())
+            ]
+        );
+        assert_eq!(format!("{post:?}"), "client_secret_post [redacted]");
+        let public = ClientAuth::choose(&methods(&[]), "spa", None, "token endpoint").unwrap();
+        let mut form = Vec::new();
+        assert_eq!(public.apply(&mut form), None);
+        assert_eq!(form, [("client_id".to_owned(), "spa".to_owned())]);
+        let err = ClientAuth::choose(
+            &methods(&["private_key_jwt"]),
+            "app",
+            Some(&secret),
+            "token endpoint",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("neither client_secret_basic"), "{err}");
+    }
+}

@@ -208,7 +208,11 @@ async fn virtual_user(
         {
             return;
         }
-        tokio::time::sleep_until(due.into()).await;
+        // Only the open model waits: tokio's timer has a 1 ms grain, and a sleep until "now"
+        // would add up to a millisecond to every closed-loop iteration.
+        if timing.rate.is_some() && due > Instant::now() {
+            tokio::time::sleep_until(due.into()).await;
+        }
         let sent = agent.sent;
         let outcome = shared.iterate(&mut agent, &mut state).await;
         let latency = due.elapsed();
