@@ -298,17 +298,17 @@ secret_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["c
 # One `sigil bench` run, pinned to LOADGEN_CPU; its JSON report goes to $1. A run with failed
 # iterations still writes its report (and exits 1): the summary shows the failures.
 flow_bench() {
-  local out=$1 issuer=$2 client=$3 secret=$4 password=$5 scenario=$6
+  local out=$1 issuer=$2 client=$3 secret=$4 password=$5 scenario=$6 label=$7
   printf '%s\n%s\n' "$secret" "$password" | taskset -c "$LOADGEN_CPU" "$SIGIL_BIN" bench \
     --issuer "$issuer" --scenario "$scenario" --client-id "$client" --client-secret-stdin \
     --username alice --password-stdin --redirect-uri "$FLOW_REDIRECT" \
     --connections "$FLOW_CONNECTIONS" --duration "$FLOW_DURATION" --warmup "$FLOW_WARMUP" \
     --json >"$out" || log "  $scenario: some iterations failed (see $out)"
-  python3 - "$out" <<'PY' >&2 || true
+  python3 - "$out" "$label" <<'PY' >&2 || true
 import json, sys
 r = json.load(open(sys.argv[1]))
 l = r.get("latency_us", {})
-print(f"  {r['scenario']:<10} {r['throughput_per_s']:>10.1f}/s  p50 {l.get('p50', 0) / 1000:.2f} ms  "
+print(f"  {sys.argv[2]:<15} {r['throughput_per_s']:>10.1f}/s  p50 {l.get('p50', 0) / 1000:.2f} ms  "
       f"p99 {l.get('p99', 0) / 1000:.2f} ms  failed {r['failed']} {r['errors'] or ''}")
 PY
 }
@@ -324,7 +324,7 @@ flow_scenarios() {
       scenario=sso-flow client=$rs_client secret=$rs_secret
     fi
     flow_bench "$RESULTS_DIR/flows-$who-$STAMP-$name-$run.json" "$issuer" "$client" "$secret" \
-      "$password" "$scenario"
+      "$password" "$scenario" "$name"
   done
 }
 

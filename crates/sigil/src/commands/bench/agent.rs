@@ -292,6 +292,9 @@ mod tests {
             "token endpoint",
         )
         .unwrap_err();
-        assert!(err.to_string().contains("neither client_secret_basic"), "{err}");
+        assert!(
+            err.to_string().contains("neither client_secret_basic"),
+            "{err}"
+        );
     }
 }

@@ -146,8 +146,15 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         scope: args.scope.clone(),
         resource: args.resource.clone(),
     };
-    // The load generator uses every core it is allowed (taskset pins it).
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // The load generator uses every core it is allowed (taskset pins it); on one core, a
+    // single-threaded runtime spares the hand-offs between a worker and the scheduler.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut builder = if cores == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = builder
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
