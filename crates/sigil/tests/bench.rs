@@ -184,6 +184,20 @@ fn every_scenario_counts_twenty_good_answers_against_sigil() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(!stdout.contains(&op.secret) && !stdout.contains(PASSWORD));
     }
+    // The open model: twenty iterations due at 400/s, however long each takes.
+    let output = bench(
+        &op.server.issuer,
+        "client-credentials",
+        &op.secret,
+        PASSWORD,
+        &["--rate", "400", "--requests", "20", "--json"],
+    );
+    let report = report(&output);
+    assert!(output.status.success(), "{report}");
+    assert_eq!(
+        (report["ok"].as_u64(), report["rate"].as_f64()),
+        (Some(20), Some(400.0))
+    );
     // The text report, for people: the figures and no secret.
     let output = bench(
         &op.server.issuer,
