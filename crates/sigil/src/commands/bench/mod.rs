@@ -10,6 +10,7 @@
 //! printed first) or the set-up failed (one line), 2 for usage errors.
 
 mod agent;
+mod config;
 mod cookies;
 mod failure;
 mod flow;

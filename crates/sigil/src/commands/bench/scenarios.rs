@@ -12,76 +12,18 @@
 //! | `refresh` | a code flow with `offline_access` per user | RFC 6749 §6, the newest refresh token kept |
 //! | `userinfo` | a code flow per user | GET userinfo with the access token; the ID token's `sub` |
 
-use anyhow::{Context as _, bail};
 use aws_lc_rs::rand::SystemRandom;
 use serde_json::Value;
 use url::Url;
-use zeroize::Zeroizing;
 
 use super::agent::{Agent, ClientAuth, Request};
+use super::config::Settings;
+pub use super::config::{Inputs, Scenario};
 use super::failure::Failure;
 use super::flow::{self, FlowSettings, Login};
 use super::grants::{self, Member as _};
-use super::provider::{Endpoint, Provider};
+use super::provider::Provider;
 use super::tokens::TokenCheck;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Scenario {
-    Discovery,
-    Jwks,
-    ClientCredentials,
-    Introspect,
-    CodeFlow,
-    SsoFlow,
-    Refresh,
-    Userinfo,
-}
-
-impl Scenario {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Discovery => "discovery",
-            Self::Jwks => "jwks",
-            Self::ClientCredentials => "client-credentials",
-            Self::Introspect => "introspect",
-            Self::CodeFlow => "code-flow",
-            Self::SsoFlow => "sso-flow",
-            Self::Refresh => "refresh",
-            Self::Userinfo => "userinfo",
-        }
-    }
-
-    /// Whether it signs a person in through the OP's pages.
-    pub fn is_flow(self) -> bool {
-        matches!(
-            self,
-            Self::CodeFlow | Self::SsoFlow | Self::Refresh | Self::Userinfo
-        )
-    }
-}
-
-/// What the command line gave, secrets included.
-#[derive(Debug, Default)]
-pub struct Inputs {
-    pub client_id: Option<String>,
-    pub client_secret: Option<Zeroizing<String>>,
-    pub username: Option<String>,
-    pub password: Option<Zeroizing<String>>,
-    pub redirect_uri: Option<String>,
-    pub scope: Option<String>,
-    pub resource: Option<String>,
-}
-
-/// The sign-in part of a flow scenario.
-#[derive(Debug)]
-struct People {
-    authorization_endpoint: Url,
-    client_id: String,
-    redirect_uri: Url,
-    scope: String,
-    username: String,
-    password: Zeroizing<String>,
-}
 
 /// What every virtual user shares: the provider, the checks, the endpoints and credentials
 /// the scenario needs (each one checked present before anything runs).
@@ -91,12 +33,7 @@ pub struct Shared {
     pub provider: Provider,
     check: TokenCheck,
     rng: SystemRandom,
-    token: Option<(Url, ClientAuth)>,
-    introspection: Option<(Url, ClientAuth)>,
-    userinfo: Option<Url>,
-    people: Option<People>,
-    /// `scope` and `resource` for client credentials.
-    cc_extra: Vec<(String, String)>,
+    settings: Settings,
 }
 
 /// Per virtual user, what its iterations start from.
@@ -118,101 +55,18 @@ pub enum UserState {
 
 impl Shared {
     pub fn new(scenario: Scenario, provider: Provider, inputs: Inputs) -> anyhow::Result<Self> {
-        let name = scenario.name();
-        let needs = |what: &str| format!("the {name} scenario needs {what}");
         let check = TokenCheck::new(
             &provider.issuer,
             &provider.keys,
             inputs.client_id.as_deref(),
         )?;
-        let uses_token = !matches!(scenario, Scenario::Discovery | Scenario::Jwks);
-        let mut token = None;
-        let mut introspection = None;
-        if uses_token {
-            let id = inputs
-                .client_id
-                .as_deref()
-                .with_context(|| needs("--client-id"))?;
-            let secret = inputs.client_secret.as_ref();
-            if secret.is_none()
-                && matches!(scenario, Scenario::ClientCredentials | Scenario::Introspect)
-            {
-                bail!(needs("the client secret (--client-secret-stdin)"));
-            }
-            let endpoint = provider.endpoint(Endpoint::Token, name)?.clone();
-            let auth =
-                ClientAuth::choose(&provider.token_auth_methods, id, secret, "token endpoint")?;
-            token = Some((endpoint, auth));
-            if scenario == Scenario::Introspect {
-                let endpoint = provider.endpoint(Endpoint::Introspection, name)?.clone();
-                let auth = ClientAuth::choose(
-                    &provider.introspection_auth_methods,
-                    id,
-                    secret,
-                    "introspection endpoint",
-                )?;
-                introspection = Some((endpoint, auth));
-            }
-        }
-        let userinfo = match scenario {
-            Scenario::Userinfo => Some(provider.endpoint(Endpoint::Userinfo, name)?.clone()),
-            _ => None,
-        };
-        let people = if scenario.is_flow() {
-            let redirect = inputs
-                .redirect_uri
-                .as_deref()
-                .with_context(|| needs("--redirect-uri"))?;
-            let redirect_uri = Url::parse(redirect)
-                .with_context(|| format!("invalid --redirect-uri {redirect:?}"))?;
-            let mut scope = inputs.scope.clone().unwrap_or_else(|| "openid".to_owned());
-            if scenario == Scenario::Refresh && !scope.split(' ').any(|s| s == "offline_access") {
-                scope.push_str(" offline_access");
-            }
-            if !scope.split(' ').any(|s| s == "openid") && scenario == Scenario::Userinfo {
-                bail!(
-                    "the userinfo scenario needs the openid scope (its answer is checked against the ID token's sub)"
-                );
-            }
-            Some(People {
-                authorization_endpoint: provider.endpoint(Endpoint::Authorization, name)?.clone(),
-                client_id: inputs
-                    .client_id
-                    .clone()
-                    .with_context(|| needs("--client-id"))?,
-                redirect_uri,
-                scope,
-                username: inputs
-                    .username
-                    .clone()
-                    .with_context(|| needs("--username"))?,
-                password: inputs
-                    .password
-                    .clone()
-                    .with_context(|| needs("the password (--password-stdin)"))?,
-            })
-        } else {
-            None
-        };
-        let mut cc_extra = Vec::new();
-        if !scenario.is_flow()
-            && let Some(scope) = &inputs.scope
-        {
-            cc_extra.push(("scope".to_owned(), scope.clone()));
-        }
-        if let Some(resource) = &inputs.resource {
-            cc_extra.push(("resource".to_owned(), resource.clone()));
-        }
+        let settings = Settings::new(scenario, &provider, inputs)?;
         Ok(Self {
             scenario,
             provider,
             check,
             rng: SystemRandom::new(),
-            token,
-            introspection,
-            userinfo,
-            people,
-            cc_extra,
+            settings,
         })
     }
 
@@ -226,7 +80,7 @@ impl Shared {
                     agent,
                     endpoint,
                     client,
-                    &self.cc_extra,
+                    &self.settings.cc_extra,
                     &self.check,
                 )
                 .await?;
@@ -309,8 +163,14 @@ impl Shared {
             }
             (Scenario::ClientCredentials, _) => {
                 let (endpoint, client) = self.token()?;
-                grants::client_credentials(agent, endpoint, client, &self.cc_extra, &self.check)
-                    .await?;
+                grants::client_credentials(
+                    agent,
+                    endpoint,
+                    client,
+                    &self.settings.cc_extra,
+                    &self.check,
+                )
+                .await?;
                 Ok(())
             }
             (Scenario::Introspect, UserState::Introspect(token)) => {
@@ -345,7 +205,8 @@ impl Shared {
     }
 
     fn token(&self) -> Result<(&Url, &ClientAuth), Failure> {
-        self.token
+        self.settings
+            .token
             .as_ref()
             .map(|(url, auth)| (url, auth))
             .ok_or_else(|| Failure::Stuck("no token endpoint".into()))
@@ -358,6 +219,7 @@ impl Shared {
         prompt: Option<&str>,
     ) -> Result<grants::Tokens, Failure> {
         let people = self
+            .settings
             .people
             .as_ref()
             .ok_or_else(|| Failure::Stuck("not a flow scenario".into()))?;
@@ -388,6 +250,7 @@ impl Shared {
     /// RFC 7662 §2.1–2.2.
     async fn introspect(&self, agent: &mut Agent, token: &str) -> Result<(), Failure> {
         let (endpoint, client) = self
+            .settings
             .introspection
             .as_ref()
             .ok_or_else(|| Failure::Stuck("no introspection endpoint".into()))?;
@@ -414,6 +277,7 @@ impl Shared {
         sub: &str,
     ) -> Result<(), Failure> {
         let endpoint = self
+            .settings
             .userinfo
             .as_ref()
             .ok_or_else(|| Failure::Stuck("no userinfo endpoint".into()))?;
