@@ -1,6 +1,7 @@
-//! One virtual user's HTTP: its own client (so `--connections` users hold that many
-//! keep-alive connections), its cookie jar, the origin allow-list checked before every request,
-//! and a count of the requests it sent. Redirects are never followed here: the flow driver
+//! One virtual user's HTTP: its cookie jar, the origin allow-list checked before every
+//! request, and a count of the requests it sent. The users share one client, whose pool
+//! holds a keep-alive connection per user in flight (so at most `--connections`), and whose
+//! TLS roots are loaded once rather than per user. Redirects are never followed here: the flow driver
 //! decides, hop by hop, what a browser would do.
 
 use std::fmt;
@@ -79,7 +80,8 @@ pub struct Page {
 }
 
 impl Agent {
-    pub fn new(timeout: Duration, origins: Option<Vec<Origin>>) -> anyhow::Result<Self> {
+    /// The agent that reads discovery: any URL (discovery names the others).
+    pub fn probe(timeout: Duration) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
@@ -88,9 +90,19 @@ impl Agent {
         Ok(Self {
             http,
             jar: CookieJar::default(),
-            origins,
+            origins: None,
             sent: 0,
         })
+    }
+
+    /// A virtual user on the same client: an empty cookie jar, limited to `origins`.
+    pub fn user(&self, origins: Vec<Origin>) -> Self {
+        Self {
+            http: self.http.clone(),
+            jar: CookieJar::default(),
+            origins: Some(origins),
+            sent: 0,
+        }
     }
 
     pub async fn send(&mut self, request: Request<'_>) -> Result<Page, Failure> {

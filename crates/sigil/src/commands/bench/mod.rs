@@ -77,7 +77,7 @@ pub struct BenchArgs {
     /// An RFC 8707 resource for the client-credentials token (e.g. an OP's opaque-token API).
     #[arg(long, value_name = "URI")]
     resource: Option<String>,
-    /// Virtual users, each with its own connection and cookie jar.
+    /// Virtual users, each with its own cookie jar and one keep-alive connection in use.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
     connections: u16,
     /// Seconds measured [default: 10 without --requests].
@@ -160,7 +160,7 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let outcome = runtime.block_on(async {
-        let mut probe = Agent::new(plan.timeout, None)?;
+        let mut probe = Agent::probe(plan.timeout)?;
         let provider = Provider::discover(&mut probe, &args.issuer, args.allow_http).await?;
         let shared = Arc::new(Shared::new(args.scenario, provider, inputs)?);
         runner::run(shared, &plan, probe).await

@@ -152,7 +152,7 @@ async fn set_up(
     let origins = shared.provider.origins();
     let mut tasks = JoinSet::new();
     for index in 0..plan.connections {
-        let mut agent = Agent::new(plan.timeout, Some(origins.clone()))?;
+        let mut agent = probe.user(origins.clone());
         let (shared, global) = (shared.clone(), global.clone());
         tasks.spawn(async move {
             let state = shared.setup_user(&mut agent, global.as_ref()).await;
