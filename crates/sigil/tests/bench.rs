@@ -381,6 +381,21 @@ fn redirects_off_the_ops_origins_are_refused_and_failures_during_the_run_are_cou
         "the other origin was contacted"
     );
 
+    // Its discovery document names no userinfo or introspection endpoint.
+    for (scenario, member) in [
+        ("userinfo", "userinfo_endpoint"),
+        ("introspect", "introspection_endpoint"),
+    ] {
+        count.store(0, Ordering::Relaxed);
+        let line = one_line(&bench(&issuer, scenario, "s", "p", &[]));
+        assert!(
+            line.contains(&format!(
+                "has no {member}, which the {scenario} scenario needs"
+            )),
+            "{line}"
+        );
+    }
+
     count.store(0, Ordering::Relaxed);
     let output = bench(
         &issuer,
