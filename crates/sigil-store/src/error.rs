@@ -241,11 +241,18 @@ mod tests {
         let starved = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_millis(10));
-        let starved = starved
-            .connect_with(SqliteConnectOptions::new().in_memory(true))
-            .await
-            .unwrap();
-        let _only = starved.acquire().await.unwrap();
+        // Lazily: opening the one connection may take longer than 10 ms on a loaded machine,
+        // so it is retried until it opens; the timeout under test is the second acquire's,
+        // which cannot succeed while the only connection is held.
+        let starved = starved.connect_lazy_with(SqliteConnectOptions::new().in_memory(true));
+        let mut attempts = 0;
+        let _only = loop {
+            match starved.acquire().await {
+                Ok(connection) => break connection,
+                Err(sqlx::Error::PoolTimedOut) if attempts < 1_000 => attempts += 1,
+                Err(e) => panic!("the one connection never opened: {e}"),
+            }
+        };
         let timed_out = StoreError::from(starved.acquire().await.unwrap_err());
         assert!(timed_out.is_unavailable() && timed_out.to_string().contains("timed out"));
         drop(held);

@@ -128,3 +128,56 @@ async fn migrate_v2_feed(purge_all: bool) {
         "position 3 was used before: {after:?}"
     );
 }
+
+/// A database file moved away under a running store (an operator's mistake, a restore in
+/// progress) is an outage, not a fresh empty database and not writes into the moved file:
+/// every call fails as unavailable until the file is back, and then works again by itself.
+#[tokio::test]
+async fn a_moved_database_file_is_unavailable_until_it_returns() {
+    use sigil_store::{Realm, RealmName, RealmSettings, RealmStore, Store, StoreError};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sigil.db");
+    let moved = dir.path().join("elsewhere.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let realm = Realm {
+        name: RealmName::new("acme").unwrap(),
+        settings: RealmSettings::default(),
+        version: 1,
+        created_at: 1,
+    };
+    store.insert_realm(&realm, &[]).await.unwrap();
+
+    std::fs::rename(&path, &moved).unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        let read = store.get_realm(&realm.name).await;
+        assert!(matches!(read, Err(StoreError::Unavailable(_))), "{read:?}");
+        assert!(matches!(
+            store.ping().await,
+            Err(StoreError::Unavailable(_))
+        ));
+    }
+    let written = store
+        .insert_realm(
+            &Realm {
+                name: RealmName::new("beta").unwrap(),
+                ..realm.clone()
+            },
+            &[],
+        )
+        .await;
+    assert!(
+        matches!(written, Err(StoreError::Unavailable(_))),
+        "{written:?}"
+    );
+    assert!(!path.exists(), "no empty database was created in its place");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20), // a hang would last the pool's 30 s acquire timeout
+        "an outage is reported, not waited out: {:?}",
+        started.elapsed()
+    );
+
+    std::fs::rename(&moved, &path).unwrap();
+    assert_eq!(store.get_realm(&realm.name).await.unwrap(), Some(realm));
+    store.ping().await.unwrap();
+}

@@ -319,6 +319,7 @@ impl Report {
         &self,
         out: &mut dyn Write,
         issuer: &str,
+        listening: std::net::SocketAddr,
         master_source: &str,
     ) -> anyhow::Result<()> {
         writeln!(out, "Sigil is starting")?;
@@ -330,6 +331,7 @@ impl Report {
             writeln!(out, "  created the default realm with an RS256 key")?;
         }
         writeln!(out, "  issuer:     {issuer}")?;
+        writeln!(out, "  listening:  {listening}")?;
         writeln!(
             out,
             "  discovery:  {issuer}/.well-known/openid-configuration"

@@ -5,6 +5,7 @@ mod clients;
 mod codes;
 mod consents;
 mod feed;
+mod file;
 mod grants;
 mod janitor;
 mod keys;
@@ -60,14 +61,23 @@ impl SqliteStore {
             .foreign_keys(true)
             // A small page cache per connection keeps an idle server small.
             .pragma("cache_size", "-1024");
-        let pool = SqlitePoolOptions::new()
+        let mut pool = SqlitePoolOptions::new()
             .min_connections(1)
             .max_connections(max_connections)
-            .idle_timeout(Some(Duration::from_secs(60)))
-            .connect_with(options)
-            .await?;
+            .idle_timeout(Some(Duration::from_secs(60)));
+        let path = file::path_of(&options);
+        if let Some(path) = &path {
+            pool = file::watch(pool, path.clone());
+        }
+        let pool = pool.connect_with(options.clone()).await?;
         let store = Self { pool };
         store.migrate().await?;
+        if path.is_some() {
+            // Created if missing once; from now on a missing file is an outage (file.rs).
+            store
+                .pool
+                .set_connect_options(options.create_if_missing(false));
+        }
         Ok(store)
     }
 

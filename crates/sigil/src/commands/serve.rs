@@ -102,7 +102,12 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
             server.issuer(),
         )
         .await?;
-        report.print(out, server.issuer(), &opened.master_source)?;
+        report.print(
+            out,
+            server.issuer(),
+            server.local_addr(),
+            &opened.master_source,
+        )?;
         out.flush()?;
         server.run(shutdown).await?;
         Ok(())

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod signin;
+
 pub fn sigil(data_dir: &Path) -> Command {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin!("sigil"));
     command
