@@ -114,11 +114,20 @@ fn sqlite(extended: i32, message: String) -> StoreError {
 
 /// <https://www.postgresql.org/docs/current/errcodes-appendix.html>.
 fn postgres(sqlstate: &str, message: String) -> StoreError {
+    match sqlstate {
+        // A read-only transaction (a standby, or a primary being demoted) and a lock that
+        // was not free (`lock_timeout`, `NOWAIT`): the database's state, not the request.
+        "25006" | "55P03" => return StoreError::Unavailable(message),
+        _ => {}
+    }
     match sqlstate.get(..2).unwrap_or_default() {
-        // Connection exception, insufficient resources, operator intervention (shutdown),
-        // system error, transaction rollback (serialization failure, deadlock).
+        // Connection exception, insufficient resources, operator intervention (a cancelled
+        // statement — `statement_timeout`, 57014 — and shutdowns, 57P01–57P03), system
+        // error, transaction rollback (serialization failure, deadlock).
         "08" | "53" | "57" | "58" | "40" => StoreError::Unavailable(message),
-        "23" => StoreError::Constraint(message),
+        // Integrity rules, and data the column cannot hold (invalid text for its type, bad
+        // UTF-8, a number out of range): what the caller should have validated.
+        "23" | "22" => StoreError::Constraint(message),
         _ => StoreError::Query(message),
     }
 }
