@@ -58,7 +58,11 @@ impl PgTestDatabase {
             .await?;
         conn.close().await.ok();
         let separator = if base_url.contains('?') { '&' } else { '?' };
-        let url = format!("{base_url}{separator}options=-c%20search_path%3D{schema}");
+        // The application name marks this test's connections, so that the drop can end any
+        // still open (a pool's connection may hold a transaction its task never finished).
+        let url = format!(
+            "{base_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}"
+        );
         Ok(Self {
             base_url: base_url.to_owned(),
             schema,
@@ -107,7 +111,12 @@ impl Drop for PgTestDatabase {
             };
             runtime.block_on(async {
                 if let Ok(mut conn) = connect(&base_url).await {
-                    let sql = format!("SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
+                    let sql = format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                         WHERE application_name = '{schema}' AND pid <> pg_backend_pid();
+                         SET lock_timeout = '5s';
+                         DROP SCHEMA IF EXISTS {schema} CASCADE"
+                    );
                     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                         .execute(&mut conn)
                         .await

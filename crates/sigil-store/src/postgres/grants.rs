@@ -230,6 +230,7 @@ impl GrantStore for PostgresStore {
         .fetch_optional(&mut *tx)
         .await?
         else {
+            tx.rollback().await?;
             return Ok(Rotation::Unknown);
         };
         let g = grant(&row)?;
@@ -241,7 +242,10 @@ impl GrantStore for PostgresStore {
             || g.expires_at <= now
             || token_revoked_at.is_some()
             || token_expires_at <= now;
+        // Nothing to write on the paths below that do not commit: the rollback releases the
+        // row lock now rather than when the pool next uses the connection.
         if dead {
+            tx.rollback().await?;
             return Ok(Rotation::Unknown);
         }
         match (rotated_at, kept_successor) {
@@ -265,6 +269,7 @@ impl GrantStore for PostgresStore {
             (Some(rotated_at), Some(successor_sealed))
                 if now < rotated_at.saturating_add(grace_secs) =>
             {
+                tx.rollback().await?;
                 Ok(Rotation::Grace {
                     grant: g,
                     successor_sealed,

@@ -69,6 +69,8 @@ impl KeyStore for PostgresStore {
         .fetch_optional(&mut *tx)
         .await?;
         if waiting.is_some() {
+            // Releases the realm's lock now, not when the pool next uses the connection.
+            tx.rollback().await?;
             return Ok(false);
         }
         insert(&mut tx, realm, key).await?;
@@ -87,6 +89,8 @@ impl KeyStore for PostgresStore {
                 .execute(&mut *tx)
                 .await?;
         if done.rows_affected() == 0 {
+            // Undoes the version bump and releases the realm's row.
+            tx.rollback().await?;
             return Ok(false);
         }
         tx.commit().await?;
