@@ -132,7 +132,10 @@ async fn a_feed_entry_committed_late_is_never_skipped() {
         assert!(start.elapsed() < DEADLINE, "B never waited for A");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(!writer.is_finished(), "B committed while A held its position");
+    assert!(
+        !writer.is_finished(),
+        "B committed while A held its position"
+    );
     let seen = store.revocations_after(&r, 0, 0).await.unwrap();
     assert!(seen.is_empty(), "{seen:?}");
 
@@ -238,7 +241,10 @@ async fn a_statement_past_its_timeout_is_unavailable() {
     let start = Instant::now();
     let result = impatient.revoke_token(&r, "j", 10_000).await;
     let took = start.elapsed();
-    assert!(matches!(&result, Err(StoreError::Unavailable(m)) if m.contains("timeout")), "{result:?}");
+    assert!(
+        matches!(&result, Err(StoreError::Unavailable(m)) if m.contains("timeout")),
+        "{result:?}"
+    );
     assert!(took < Duration::from_secs(3), "{took:?}");
     held.rollback().await.unwrap();
     impatient.revoke_token(&r, "j", 10_000).await.unwrap();
@@ -258,8 +264,15 @@ async fn an_unreachable_database_is_unavailable_fast() {
     let start = Instant::now();
     let url = format!("postgres://postgres@127.0.0.1:{port}/test");
     let result = PostgresStore::connect(&url, &options).await;
-    assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        matches!(result, Err(StoreError::Unavailable(_))),
+        "{result:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 /// Whether a connection to `url` uses TLS, as the server sees it.
@@ -290,7 +303,11 @@ async fn sslmode_is_honoured() {
         .unwrap();
     assert!(!uses_tls(&with("disable")).await.unwrap());
     let refused = |result: Result<PostgresStore, StoreError>, start: Instant| {
-        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
         let error = result.unwrap_err();
         assert!(
             matches!(error, StoreError::Unavailable(_) | StoreError::Config(_)),
@@ -298,7 +315,9 @@ async fn sslmode_is_honoured() {
         );
         let message = error.to_string().to_lowercase();
         assert!(
-            ["tls", "ssl", "certificate"].iter().any(|w| message.contains(w)),
+            ["tls", "ssl", "certificate"]
+                .iter()
+                .any(|w| message.contains(w)),
             "{message}"
         );
     };
@@ -327,10 +346,13 @@ async fn postgres_errors_map_to_their_variants() {
     };
     let mut conn = db.connection().await.unwrap();
     let cases = [
-        ("SELECT 'x'::integer", "Constraint"),          // 22P02
-        ("SELECT 1 / 0", "Constraint"),                  // 22012
-        ("SELECT * FROM nowhere", "Query"),              // 42P01
-        ("SET statement_timeout = '10ms'; SELECT pg_sleep(1)", "Unavailable"), // 57014
+        ("SELECT 'x'::integer", "Constraint"), // 22P02
+        ("SELECT 1 / 0", "Constraint"),        // 22012
+        ("SELECT * FROM nowhere", "Query"),    // 42P01
+        (
+            "SET statement_timeout = '10ms'; SELECT pg_sleep(1)",
+            "Unavailable",
+        ), // 57014
     ];
     for (sql, expected) in cases {
         let error: StoreError = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))

@@ -23,7 +23,12 @@ pub struct StoreArgs {
     #[arg(long, env = "SIGIL_DATABASE_URL", global = true, value_name = "URL")]
     pub database_url: Option<String>,
     /// PostgreSQL: connections this process opens at most [default: 10].
-    #[arg(long, env = "SIGIL_DATABASE_POOL_SIZE", global = true, value_name = "N")]
+    #[arg(
+        long,
+        env = "SIGIL_DATABASE_POOL_SIZE",
+        global = true,
+        value_name = "N"
+    )]
     pub database_pool_size: Option<u32>,
     /// PostgreSQL: seconds to wait for a connection before a request fails as unavailable
     /// [default: 5].

@@ -70,7 +70,14 @@ fn every_command_works_on_postgres() {
     let client = json_on(
         &data,
         url,
-        &["client", "create", "--name", "Billing", "--scope", "invoices:read"],
+        &[
+            "client",
+            "create",
+            "--name",
+            "Billing",
+            "--scope",
+            "invoices:read",
+        ],
     );
     let id = client["client_id"].as_str().unwrap();
     let secret = client["client_secret"].as_str().unwrap();
@@ -108,7 +115,11 @@ fn skip_migrations_refuses_an_old_schema_and_migrate_fixes_it() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let listed = on(dir.path(), db.url(), &["realm", "list", "--skip-migrations"]);
+    let listed = on(
+        dir.path(),
+        db.url(),
+        &["realm", "list", "--skip-migrations"],
+    );
     assert!(!listed.status.success());
     let stderr = String::from_utf8(listed.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -116,7 +127,11 @@ fn skip_migrations_refuses_an_old_schema_and_migrate_fixes_it() {
 
     let migrated = on(dir.path(), db.url(), &["migrate", "--skip-migrations"]);
     assert!(migrated.status.success(), "{migrated:?}");
-    let listed = on(dir.path(), db.url(), &["realm", "list", "--skip-migrations"]);
+    let listed = on(
+        dir.path(),
+        db.url(),
+        &["realm", "list", "--skip-migrations"],
+    );
     assert!(listed.status.success(), "{listed:?}");
 }
 

@@ -2,7 +2,9 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 use sqlx::postgres::PgRow;
 
-use super::{PostgresStore, conflict_as, feed, json_list, parse_list, require_realm, to_i64, to_u64};
+use super::{
+    PostgresStore, conflict_as, feed, json_list, parse_list, require_realm, to_i64, to_u64,
+};
 use crate::{ClientRecord, ClientStore, RealmName, Result, StoreError};
 
 /// Every column of a client, as a literal (sqlx takes only static SQL, so `concat!` builds it).

@@ -8,8 +8,8 @@
 //! become visible in increasing order; a reader asking for "after my last position" misses
 //! nothing. Every writer takes the counter as its last lock, so it never joins a deadlock.
 
-use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row as _;
+use sqlx::postgres::{PgConnection, PgRow};
 
 use crate::{CLIENT_FEED_RETENTION_SECS, FeedKind, RealmName, Result, Revocation, StoreError};
 
@@ -25,8 +25,7 @@ async fn reserve(conn: &mut PgConnection, count: i64) -> Result<i64> {
     .bind(count)
     .fetch_optional(conn)
     .await?;
-    let last =
-        last.ok_or_else(|| StoreError::Corrupt("the feed_counter row is missing".into()))?;
+    let last = last.ok_or_else(|| StoreError::Corrupt("the feed_counter row is missing".into()))?;
     Ok(last - count + 1)
 }
 

@@ -2,8 +2,8 @@
 //! RFC 9700 §4.14.2).
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row as _;
+use sqlx::postgres::{PgConnection, PgRow};
 
 use super::{PostgresStore, conflict_as, feed, json_list, parse_list, require_realm};
 use crate::{
@@ -109,7 +109,12 @@ async fn revoke_where(
 /// Revokes one grant (live or expired, not yet revoked), its refresh tokens and its feed
 /// entry; whether there was one to revoke. The conditional UPDATE makes one of racing
 /// revokers the one that did it.
-async fn revoke_one(conn: &mut PgConnection, realm: &RealmName, id: &str, now: i64) -> Result<bool> {
+async fn revoke_one(
+    conn: &mut PgConnection,
+    realm: &RealmName,
+    id: &str,
+    now: i64,
+) -> Result<bool> {
     let expires_at: Option<i64> = sqlx::query_scalar(
         "UPDATE grants SET revoked_at = $1 WHERE realm = $2 AND id = $3 AND revoked_at IS NULL
          RETURNING expires_at",

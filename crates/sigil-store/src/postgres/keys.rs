@@ -99,7 +99,11 @@ impl KeyStore for PostgresStore {
 }
 
 /// Inserts a key and bumps the realm's version, inside the caller's transaction.
-pub(super) async fn insert(conn: &mut PgConnection, realm: &RealmName, key: &KeyRecord) -> Result<()> {
+pub(super) async fn insert(
+    conn: &mut PgConnection,
+    realm: &RealmName,
+    key: &KeyRecord,
+) -> Result<()> {
     bump_realm_version(&mut *conn, realm).await?;
     sqlx::query(
         "INSERT INTO signing_keys (realm, kid, alg, public_jwk, private_sealed, created_at,

@@ -73,7 +73,9 @@ impl PostgresStore {
     /// if `options.migrate`, applies pending migrations.
     pub async fn connect(url: &str, options: &PgOptions) -> Result<Self> {
         if options.max_connections == 0 {
-            return Err(StoreError::Config("the pool size must be at least 1".into()));
+            return Err(StoreError::Config(
+                "the pool size must be at least 1".into(),
+            ));
         }
         let timeout_ms = options.statement_timeout.as_millis().max(1);
         let connect = PgConnectOptions::from_str(url)
