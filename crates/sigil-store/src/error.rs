@@ -241,6 +241,36 @@ mod tests {
         assert!(matches!(missing, StoreError::NotFound(_)), "{missing:?}");
     }
 
+    /// PostgreSQL's SQLSTATEs: data errors and integrity rules are the caller's; a cancelled
+    /// statement, a shutdown, a read-only standby, a lock not granted, exhausted resources and
+    /// a lost connection are outages; the rest are the statement's.
+    #[test]
+    fn postgres_sqlstates_sort_by_whose_fault() {
+        let cases = [
+            ("23503", "Constraint"),
+            ("23514", "Constraint"),
+            ("22021", "Constraint"),
+            ("22P02", "Constraint"),
+            ("22003", "Constraint"),
+            ("57014", "Unavailable"),
+            ("57P01", "Unavailable"),
+            ("57P02", "Unavailable"),
+            ("57P03", "Unavailable"),
+            ("25006", "Unavailable"),
+            ("55P03", "Unavailable"),
+            ("53300", "Unavailable"),
+            ("08006", "Unavailable"),
+            ("40001", "Unavailable"),
+            ("42P01", "Query"),
+            ("42601", "Query"),
+            ("25P02", "Query"),
+        ];
+        for (sqlstate, expected) in cases {
+            let error = super::postgres(sqlstate, sqlstate.to_owned());
+            assert_eq!(variant(&error), expected, "{sqlstate}");
+        }
+    }
+
     /// A closed pool, a pool with no free connection, and a database another writer holds
     /// locked are outages: worth a retry, `503` to a client.
     #[tokio::test]

@@ -101,6 +101,11 @@ impl PostgresStore {
     /// find nothing to do). A failed step leaves the schema as it was.
     pub async fn migrate(&self) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        // A step on a large table, or waiting for another node's migration, may take longer
+        // than a request's statement; this transaction alone is exempt.
+        sqlx::raw_sql("SET LOCAL statement_timeout = 0")
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))")
             .bind(MIGRATION_LOCK_CLASS)
             .execute(&mut *tx)
