@@ -154,4 +154,28 @@ fn zero_pool_sizes_and_timeouts_are_refused() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains(flag), "{stderr}");
     }
+    // The same from the environment and from the file.
+    let config = dir.path().join("sigil.toml");
+    std::fs::write(&config, "database_statement_timeout = 0\n").unwrap();
+    let from_file = sigil(dir.path())
+        .args(["realm", "list", "--config"])
+        .arg(&config)
+        .args(["--database-url", "postgres://postgres@127.0.0.1:1/none"])
+        .output()
+        .unwrap();
+    let from_env = sigil(dir.path())
+        .args(["realm", "list"])
+        .args(["--database-url", "postgres://postgres@127.0.0.1:1/none"])
+        .env("SIGIL_DATABASE_POOL_SIZE", "0")
+        .output()
+        .unwrap();
+    for (output, flag) in [
+        (from_file, "--database-statement-timeout"),
+        (from_env, "--database-pool-size"),
+    ] {
+        assert!(!output.status.success());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(flag), "{stderr}");
+    }
 }
