@@ -1,6 +1,6 @@
 //! Every CLI command on PostgreSQL: `sigil migrate`, `sigil serve` answering discovery and a
-//! client-credentials request for a client made with `sigil client create`, `sigil realm list`
-//! — each in a fresh schema. Skipped (with a note) without PostgreSQL, except under `CI=true`.
+//! client-credentials request for a client made with `sigil client create`, `sigil realm`,
+//! `user`, `token pat`, `admin-token` and `keys` — each test in a fresh schema. Skipped (with a note) without PostgreSQL, except under `CI=true`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly or not at all
 
@@ -103,6 +103,36 @@ fn every_command_works_on_postgres() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["acme", "default"]);
+
+    // Users, personal access tokens, admin tokens and keys, through the same store.
+    json_on(&data, url, &["user", "create", "alice", "--realm", "acme"]);
+    let pat = json_on(
+        &data,
+        url,
+        &[
+            "token", "pat", "create", "--realm", "acme", "--user", "alice", "--name", "cli",
+        ],
+    );
+    let pat_id = pat["id"].as_str().unwrap();
+    let revoked = json_on(
+        &data,
+        url,
+        &["token", "pat", "revoke", pat_id, "--realm", "acme"],
+    );
+    assert_eq!(revoked["revoked"], pat_id);
+    let admin = json_on(&data, url, &["admin-token", "create", "--name", "ci"]);
+    json_on(
+        &data,
+        url,
+        &["admin-token", "delete", admin["id"].as_str().unwrap()],
+    );
+    let before = json_on(&data, url, &["keys", "list", "--realm", "acme"]);
+    json_on(&data, url, &["keys", "rotate", "--realm", "acme"]);
+    let after = json_on(&data, url, &["keys", "list", "--realm", "acme"]);
+    assert!(
+        after.as_array().unwrap().len() > before.as_array().unwrap().len(),
+        "{after}"
+    );
     assert!(server.stop().success());
 }
 
