@@ -4,7 +4,7 @@
 # (SERVER_CPU), the load generator to the other (LOADGEN_CPU). Figures and how to read them:
 # docs/benchmarks.md.
 #
-#   bench/sigil-vs-peer.sh [ceiling] [peer] [sigil] [summary]     (default: all four)
+#   bench/sigil-vs-peer.sh [ceiling] [peer] [sigil] [flows] [summary]   (default: all five)
 #
 #   ceiling  the load generator's own ceiling: nginx (Debian package, one process, pinned to
 #            SERVER_CPU) serving byte copies of Sigil's discovery and JWKS documents, driven
@@ -17,6 +17,11 @@
 #            `sigil serve`: discovery, jwks, token_cc (RS256), introspect (the RS256 JWT), and
 #            token_cc again as the ES256 client (second harness call, same process), plus a
 #            raw wrk run against /healthz (framework floor, for the analysis)
+#   flows    the sign-in figures with `sigil bench` (docs/bench.md) instead of the Python flow
+#            driver: per server a fresh pinned process, `sigil bench` pinned to LOADGEN_CPU, for
+#            sso-flow (ES256 client, and RS256-2048 client), code-flow (a full login with
+#            argon2id on Sigil; the peer's devInteractions hash nothing), refresh and userinfo;
+#            then a ratio table against the issue's targets (flows-summary-STAMP.md)
 #   summary  Markdown table of the medians and the ratios vs the targets (from this session's
 #            result files, or those of STAMP=...)
 #
@@ -31,6 +36,9 @@
 #   SIGIL_PORT=18080 PEER_PORT=13000 CEILING_PORT=18089
 #   RESULTS_DIR    [<repo>/bench/results] (git-ignored); STAMP [UTC now] names this session
 #   DURATION WARMUP CONNECTIONS QUIET_* NOISE_* ...  passed through to the harness
+#   FLOW_SCENARIOS="sso-flow sso-flow-rs256 code-flow refresh userinfo"  (flows mode)
+#   FLOW_CONNECTIONS=32 FLOW_RUNS=1   virtual users, runs per server (fresh process each)
+#   FLOW_DURATION=$DURATION FLOW_WARMUP=$WARMUP   seconds per scenario [10, 2]
 # Every server this script starts is stopped on exit (by its PID); every load loop is
 # bounded by the harness (DURATION and MAX_REQUESTS per scenario).
 set -euo pipefail
@@ -53,8 +61,17 @@ RESULTS_DIR=${RESULTS_DIR:-$repo/bench/results}
 STAMP=${STAMP:-$(date -u +%Y%m%dT%H%M%SZ)}
 export LOADGEN_CPUS=$LOADGEN_CPU
 
+FLOW_SCENARIOS=${FLOW_SCENARIOS:-sso-flow sso-flow-rs256 code-flow refresh userinfo}
+FLOW_CONNECTIONS=${FLOW_CONNECTIONS:-32}
+FLOW_RUNS=${FLOW_RUNS:-1}
+FLOW_DURATION=${FLOW_DURATION:-${DURATION:-10}}
+FLOW_WARMUP=${FLOW_WARMUP:-${WARMUP:-2}}
+# Where both OPs send the browser back; never served (sigil bench reads the code from the
+# redirect). The peer registers exactly this one.
+FLOW_REDIRECT=http://127.0.0.1/cb
+
 modes=("$@")
-[ ${#modes[@]} -gt 0 ] || modes=(ceiling peer sigil summary)
+[ ${#modes[@]} -gt 0 ] || modes=(ceiling peer sigil flows summary)
 mkdir -p "$RESULTS_DIR"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sigil-bench.XXXXXX")
 log() { echo "[sigil-vs-peer $(date -u +%H:%M:%S)] $*" >&2; }
@@ -229,13 +246,17 @@ run_sigil() {
 }
 
 # --- the peer -----------------------------------------------------------------------------
-run_peer() {
+peer_setup() {
   if [ ! -f "$PEER_WORK/server.mjs" ]; then
     mkdir -p "$PEER_WORK"
     cp -a "$SHARED_BENCH/peer/." "$PEER_WORK/"
     chmod -R u+w "$PEER_WORK"
   fi
   "$PEER_WORK/setup.sh" >&2
+}
+
+run_peer() {
+  peer_setup
   local i
   for i in $(seq 1 "$PEER_RUNS"); do
     log "peer run $i/$PEER_RUNS"
@@ -250,6 +271,150 @@ run_peer() {
     PIDFILE="$PEER_WORK/peer.pid" "$PEER_WORK/stop.sh" >&2
     peer_started=0
   done
+}
+
+# --- the flows, with `sigil bench` ---------------------------------------------------------
+# The sign-in clients and user of Sigil's data dir: first party (no consent page, like the
+# peer's bench client), the code and refresh grants, offline_access; one client whose ID and
+# access tokens are ES256, one RS256-2048. The password is random and goes through stdin.
+flow_password=""
+provision_flows() {
+  [ -n "$flow_password" ] && return 0
+  provision_sigil
+  local s=("$SIGIL_BIN" --data-dir "$sigil_data") alg
+  flow_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+  printf '%s\n' "$flow_password" | "${s[@]}" user create alice --password-stdin --json >/dev/null
+  for alg in ES256 RS256; do
+    "${s[@]}" client create --client-id "bench-flow-${alg,,}" --first-party \
+      --grant-type authorization_code --grant-type refresh_token \
+      --redirect-uri "$FLOW_REDIRECT" --scope "openid profile email offline_access" \
+      --signing-alg "$alg" --id-token-alg "$alg" --json >"$work/flow-$alg.json"
+  done
+  log "provisioned the flow clients bench-flow-es256, bench-flow-rs256 and the user alice"
+}
+
+secret_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_secret"])' "$1"; }
+
+# One `sigil bench` run, pinned to LOADGEN_CPU; its JSON report goes to $1, and the CPU it
+# used (user and system seconds, set-up included) to $1.cpu, so that a load generator near
+# one core shows. A run with failed iterations still writes its report (and exits 1): the
+# summary shows the failures.
+flow_bench() {
+  local out=$1 issuer=$2 client=$3 secret=$4 password=$5 scenario=$6 label=$7
+  local timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S" -o "$out.cpu")
+  printf '%s\n%s\n' "$secret" "$password" | "${timer[@]}" taskset -c "$LOADGEN_CPU" "$SIGIL_BIN" bench \
+    --issuer "$issuer" --scenario "$scenario" --client-id "$client" --client-secret-stdin \
+    --username alice --password-stdin --redirect-uri "$FLOW_REDIRECT" \
+    --connections "$FLOW_CONNECTIONS" --duration "$FLOW_DURATION" --warmup "$FLOW_WARMUP" \
+    --json >"$out" || log "  $scenario: some iterations failed (see $out)"
+  python3 - "$out" "$label" <<'PY' >&2 || true
+import json, sys
+r = json.load(open(sys.argv[1]))
+l = r.get("latency_us", {})
+try:
+    cpu = sum(float(x) for x in open(sys.argv[1] + ".cpu").read().split()[:2])
+    cores = f"  loadgen {cpu / (r['duration_s'] + r['warmup_s']):.2f} cores"
+except (OSError, ValueError, ZeroDivisionError):
+    cores = ""
+print(f"  {sys.argv[2]:<15} {r['throughput_per_s']:>10.1f}/s  p50 {l.get('p50', 0) / 1000:.2f} ms  "
+      f"p99 {l.get('p99', 0) / 1000:.2f} ms  failed {r['failed']} {r['errors'] or ''}{cores}")
+PY
+}
+
+# Every flow scenario against one running server; `sso-flow-rs256` is sso-flow with the RS256
+# client (the peer signs its ID tokens RS256 in every case).
+flow_scenarios() {
+  local who=$1 run=$2 issuer=$3 es_client=$4 es_secret=$5 rs_client=$6 rs_secret=$7 password=$8
+  local name scenario client secret
+  for name in $FLOW_SCENARIOS; do
+    scenario=$name client=$es_client secret=$es_secret
+    if [ "$name" = sso-flow-rs256 ]; then
+      scenario=sso-flow client=$rs_client secret=$rs_secret
+    fi
+    flow_bench "$RESULTS_DIR/flows-$who-$STAMP-$name-$run.json" "$issuer" "$client" "$secret" \
+      "$password" "$scenario" "$name"
+  done
+}
+
+run_flows() {
+  [ -x "$SIGIL_BIN" ] || { log "no sigil binary at $SIGIL_BIN (cargo build --release -p sigil)"; exit 2; }
+  provision_flows
+  local es rs i
+  es=$(secret_of "$work/flow-ES256.json")
+  rs=$(secret_of "$work/flow-RS256.json")
+  for i in $(seq 1 "$FLOW_RUNS"); do
+    log "flows: sigil run $i/$FLOW_RUNS"
+    start_sigil "$SIGIL_PORT" "$work/flows-sigil-$i.log"
+    flow_scenarios sigil "$i" "http://127.0.0.1:$SIGIL_PORT" bench-flow-es256 "$es" \
+      bench-flow-rs256 "$rs" "$flow_password"
+    stop_pid "$sigil_pid"
+  done
+  peer_setup
+  local peer_secret=bench-secret-for-loopback-benchmarks-only
+  for i in $(seq 1 "$FLOW_RUNS"); do
+    log "flows: peer run $i/$FLOW_RUNS"
+    peer_started=1
+    PORT=$PEER_PORT PEER_CPUS=$SERVER_CPU PIDFILE="$PEER_WORK/peer.pid" "$PEER_WORK/start.sh" >&2
+    # devInteractions accepts any login and password.
+    flow_scenarios peer "$i" "http://127.0.0.1:$PEER_PORT" bench-client "$peer_secret" \
+      bench-client "$peer_secret" any-password
+    PIDFILE="$PEER_WORK/peer.pid" "$PEER_WORK/stop.sh" >&2
+    peer_started=0
+  done
+  flows_summary | tee "$RESULTS_DIR/flows-summary-$STAMP.md"
+}
+
+flows_summary() {
+  python3 - "$RESULTS_DIR" "$STAMP" "$FLOW_SCENARIOS" "$FLOW_CONNECTIONS" <<'PY'
+import glob, json, os, statistics, sys
+d, stamp, names, users = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4]
+def runs(who, name):
+    return [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, f"flows-{who}-{stamp}-{name}-[0-9]*.json")))]
+def med(docs, key):
+    xs = [doc[key] for doc in docs if doc.get(key) is not None]
+    return statistics.median(xs) if xs else None
+def loadgen(who, name):
+    xs = []
+    for p in sorted(glob.glob(os.path.join(d, f"flows-{who}-{stamp}-{name}-[0-9]*.json"))):
+        try:
+            r = json.load(open(p))
+            cpu = sum(float(x) for x in open(p + ".cpu").read().split()[:2])
+            xs.append(cpu / (r["duration_s"] + r["warmup_s"]))
+        except (OSError, ValueError, KeyError, ZeroDivisionError):
+            pass
+    return statistics.median(xs) if xs else None
+def p99(docs):
+    xs = [doc["latency_us"].get("p99") for doc in docs if doc.get("latency_us")]
+    return statistics.median(xs) / 1000 if xs else None
+targets = {"sso-flow": ("SSO code flow, ES256, session kept", 4.0),
+           "sso-flow-rs256": ("SSO code flow, RS256-2048 (peer: RS256)", None),
+           "code-flow": ("full login flow (Sigil: argon2id; peer: no hashing)", None),
+           "refresh": ("refresh, ES256, SQLite", 10.0),
+           "userinfo": ("userinfo", 5.0)}
+notes = {"sso-flow-rs256": ">= 80% of the RS256 signing limit (two signatures per flow)",
+         "code-flow": ">= 80% of argon2id's own rate; Keycloak publishes 15 logins/s per vCPU",
+         "refresh": ">= 3,000/s and >= 10x peer"}
+f = lambda v, n=0: "-" if v is None else f"{v:,.{n}f}"
+print(f"flows, session {stamp}: sigil bench, {users} virtual users, medians; a load generator near "
+      "1.0 cores (set-up included) was the limit, not the server\n")
+print("| scenario | peer /s | Sigil /s | ratio | target | met | p99 peer / Sigil (ms) | failed peer / Sigil | loadgen cores peer / Sigil |")
+print("|---|---:|---:|---:|---|---|---|---|---|")
+for name in names:
+    peer, sig = runs("peer", name), runs("sigil", name)
+    p, s = med(peer, "throughput_per_s"), med(sig, "throughput_per_s")
+    label, factor = targets.get(name, (name, None))
+    ratio = s / p if p and s else None
+    if factor is None:
+        target, met = notes.get(name, ""), "see docs/benchmarks.md"
+    else:
+        target = notes.get(name, f">= {factor:g}x peer")
+        ok = ratio is not None and ratio >= factor and (name != "refresh" or s >= 3000)
+        met = "-" if ratio is None else ("met" if ok else "not met")
+    fails = f"{sum(doc['failed'] for doc in peer)} / {sum(doc['failed'] for doc in sig)}"
+    print(f"| {label} | {f(p)} | {f(s)} | {'-' if ratio is None else f'{ratio:.2f}x'} | {target} | {met} | "
+          f"{f(p99(peer), 2)} / {f(p99(sig), 2)} | {fails} | {f(loadgen('peer', name), 2)} / {f(loadgen('sigil', name), 2)} |")
+PY
 }
 
 # --- the load generator's ceiling ----------------------------------------------------------
@@ -368,7 +533,8 @@ for mode in "${modes[@]}"; do
     ceiling) run_ceiling ;;
     peer) run_peer ;;
     sigil) run_sigil ;;
+    flows) run_flows ;;
     summary) summary | tee "$RESULTS_DIR/summary-$STAMP.md" ;;
-    *) echo "sigil-vs-peer: unknown mode $mode (ceiling, peer, sigil, summary)" >&2; exit 2 ;;
+    *) echo "sigil-vs-peer: unknown mode $mode (ceiling, peer, sigil, flows, summary)" >&2; exit 2 ;;
   esac
 done

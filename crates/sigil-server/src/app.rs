@@ -114,13 +114,16 @@ impl Server {
             None => format!("http://{local}"),
         };
         let metrics = Arc::new(Metrics::default());
-        let realms = Arc::new(RealmRegistry::new(
-            store.clone(),
-            master,
-            issuer.clone(),
-            clock.clone(),
-            metrics.clone(),
-        ));
+        let realms = Arc::new(
+            RealmRegistry::new(
+                store.clone(),
+                master,
+                issuer.clone(),
+                clock.clone(),
+                metrics.clone(),
+            )
+            .await?,
+        );
         let app = Arc::new(App {
             ctx: Context::new(store, clock, rng),
             realms,
@@ -206,26 +209,35 @@ async fn rotate_keys(app: Arc<App>) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        let realms = match app.ctx.store.list_realms().await {
-            Ok(realms) => realms,
-            Err(e) => {
-                tracing::warn!(error = %e, "key rotation check failed");
-                continue;
-            }
-        };
-        for realm in realms {
-            let now = app.ctx.now();
-            if let Err(e) = crate::keys::rotation::rotate_due(
-                &*app.ctx.store,
-                app.realms.master(),
-                &realm,
-                lead,
-                now,
-            )
-            .await
-            {
-                tracing::warn!(realm = %realm.name, error = %e, "key rotation failed");
-            }
+        let mut after = None;
+        loop {
+            let page = match app.ctx.store.list_realms_page(after.as_ref(), 500).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(error = %e, "key rotation check failed");
+                    break;
+                }
+            };
+            let Some(last) = page.last() else { break };
+            after = Some(last.name.clone());
+            rotate_page(&app, &page, lead).await;
+        }
+    }
+}
+
+/// Rotates the keys that are due in these realms.
+async fn rotate_page(app: &App, realms: &[sigil_store::Realm], lead: i64) {
+    for realm in realms {
+        let now = app.ctx.now();
+        let rotated = crate::keys::rotation::rotate_due(
+            &*app.ctx.store,
+            app.realms.master(),
+            realm,
+            lead,
+            now,
+        );
+        if let Err(e) = rotated.await {
+            tracing::warn!(realm = %realm.name, error = %e, "key rotation failed");
         }
     }
 }

@@ -7,10 +7,12 @@
 
 use crate::*;
 
+mod feed;
 mod janitor;
 mod people;
 mod races;
 
+pub use feed::*;
 pub use janitor::*;
 pub use people::*;
 pub use races::*;
@@ -44,7 +46,9 @@ macro_rules! conformance_tests {
             login_throttle_windows, login_throttle_is_realm_scoped, client_updates,
             client_feed_entries_are_purged_after_retention, feed_carries_every_kind,
             people_writes_need_a_realm, people_schema_rules,
-            the_janitor_deletes_only_dead_rows_in_bounded_batches);
+            the_janitor_deletes_only_dead_rows_in_bounded_batches,
+            realm_changes_enter_the_feed, realm_entries_are_stamped_like_client_entries,
+            feed_after_spans_realms, feed_head_is_the_newest_position, realm_pages);
         $crate::conformance_tests!(@races $mode $make;
             racing_takers_of_a_code_take_it_once, racing_refreshes_rotate_once,
             racing_login_failures_are_all_counted, racing_ends_and_revocations_happen_once);

@@ -30,8 +30,10 @@ pub use model::*;
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Realms: one issuer each, with settings and a version bumped on every change that makes a
-/// running server rebuild the realm (settings, keys). Client changes do not bump it: they
-/// reach servers through the revocation feed, one client at a time ([`FeedKind::Client`]).
+/// running server rebuild the realm (settings, keys). Creating a realm and every bump add a
+/// [`FeedKind::Realm`] entry to the feed in the same transaction, so servers learn of realm
+/// changes from the one feed read that brings them revocations. Client changes do not bump
+/// it: they reach servers through the feed one client at a time ([`FeedKind::Client`]).
 #[async_trait]
 pub trait RealmStore: Send + Sync {
     /// Creates a realm with its first keys, atomically: no reader ever sees the realm without
@@ -41,9 +43,12 @@ pub trait RealmStore: Send + Sync {
     async fn get_realm(&self, name: &RealmName) -> Result<Option<Realm>>;
     /// Every realm, ordered by name.
     async fn list_realms(&self) -> Result<Vec<Realm>>;
-    /// Every realm's name and version: what a server polls to notice changes cheaply.
+    /// At most `limit` realms whose names sort after `after` (from the first without it), in
+    /// byte order of their names: a listing of thousands of realms, page by page.
+    async fn list_realms_page(&self, after: Option<&RealmName>, limit: u32) -> Result<Vec<Realm>>;
+    /// Every realm's name and version.
     async fn realm_versions(&self) -> Result<Vec<(RealmName, i64)>>;
-    /// Replaces a realm's settings and bumps its version.
+    /// Replaces a realm's settings and bumps its version (a [`FeedKind::Realm`] entry).
     async fn update_realm_settings(&self, name: &RealmName, settings: &RealmSettings)
     -> Result<()>;
 }
@@ -121,16 +126,24 @@ pub trait TokenStore: Send + Sync {
     /// Records that the token with this `jti` is revoked until it expires. Idempotent.
     async fn revoke_token(&self, realm: &RealmName, jti: &str, expires_at: i64) -> Result<()>;
     /// The realm's revocation feed after `position` (0: from the start), oldest first,
-    /// without entries that have expired by `now`. Every kind is here ([`FeedKind`]): revoked
-    /// tokens and PATs, revoked grants, ended sessions, changed or deleted clients.
+    /// without entries that have expired by `now`. Every kind but [`FeedKind::Realm`] is here:
+    /// revoked tokens and PATs, revoked grants, ended sessions, changed or deleted clients.
     async fn revocations_after(
         &self,
         realm: &RealmName,
         position: i64,
         now: i64,
     ) -> Result<Vec<Revocation>>;
-    /// Forgets feed entries that have expired anyway; returns how many. Client entries have
-    /// no expiry of their own: the first purge that sees one gives it
+    /// Every realm's feed after `position`, oldest first, at most `limit` entries, without
+    /// those that have expired by `now`: one query however many realms there are. A reader
+    /// that asks again after the last position it got never misses an entry that committed,
+    /// on either backend (positions become visible in increasing order).
+    async fn feed_after(&self, position: i64, now: i64, limit: u32) -> Result<Vec<FeedEntry>>;
+    /// The newest position handed out so far (0 if none): where a reader that has loaded
+    /// everything it needs starts following the feed.
+    async fn feed_head(&self) -> Result<i64>;
+    /// Forgets feed entries that have expired anyway; returns how many. Client and realm
+    /// entries have no expiry of their own: the first purge that sees one gives it
     /// [`CLIENT_FEED_RETENTION_SECS`] from its `now`, so every server has long caught up
     /// before it goes.
     async fn purge_expired_revocations(&self, now: i64) -> Result<u64>;
@@ -312,7 +325,7 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear_login_failures(&self, realm: &RealmName, key: &str) -> Result<()>;
 }
 
-/// How long a [`FeedKind::Client`] entry stays in the feed after the first purge that sees it.
+/// How long a [`FeedKind::Client`] or [`FeedKind::Realm`] entry stays in the feed after the first purge that sees it.
 pub const CLIENT_FEED_RETENTION_SECS: i64 = 24 * 3600;
 
 /// How long the janitor keeps an authorization code after it expires, so that a late replay

@@ -341,11 +341,21 @@ pub enum FeedKind {
     /// A client by `client_id`: changed or gone; caches must drop it. Not a revocation of its
     /// tokens by itself (a deleted client's tokens die because the client is gone).
     Client,
+    /// A realm by name: created, or its settings or keys changed (its version was bumped).
+    /// Servers reload it if they hold it, and learn that the name exists if they don't; so
+    /// one read of the feed covers every realm, however many there are.
+    Realm,
 }
 
 impl FeedKind {
     /// Every kind.
-    pub const ALL: [Self; 4] = [Self::Token, Self::Grant, Self::Session, Self::Client];
+    pub const ALL: [Self; 5] = [
+        Self::Token,
+        Self::Grant,
+        Self::Session,
+        Self::Client,
+        Self::Realm,
+    ];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -354,6 +364,7 @@ impl FeedKind {
             Self::Grant => "grant",
             Self::Session => "session",
             Self::Client => "client",
+            Self::Realm => "realm",
         }
     }
 
@@ -372,11 +383,21 @@ pub struct Revocation {
     pub position: i64,
     /// What `id` names.
     pub kind: FeedKind,
-    /// A `jti`, grant id, session id or client id, by `kind`.
+    /// A `jti`, grant id, session id, client id or realm name, by `kind`.
     pub id: String,
-    /// When the entry stops mattering (the token, grant or session expires); a client entry
-    /// is kept for a retention period after the first purge that sees it.
+    /// When the entry stops mattering (the token, grant or session expires); a client or
+    /// realm entry is kept for a retention period after the first purge that sees it.
     pub expires_at: i64,
+}
+
+/// An entry of the feed with the realm it belongs to: what [`crate::TokenStore::feed_after`]
+/// reads across every realm at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    /// The realm the entry is about.
+    pub realm: RealmName,
+    /// The entry.
+    pub entry: Revocation,
 }
 
 /// A personal access token: a named, revocable JWT for a user (seed 002).

@@ -44,6 +44,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "grant authentication",
         sql: include_str!("../migrations/sqlite/0006_grant_authentication.sql"),
     },
+    Migration {
+        version: 7,
+        name: "realm feed",
+        sql: include_str!("../migrations/sqlite/0007_realm_feed.sql"),
+    },
 ];
 
 /// PostgreSQL's steps: the same versions as [`SQLITE`], each meaning the same schema.

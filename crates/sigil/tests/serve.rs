@@ -98,6 +98,20 @@ fn cli_changes_reach_a_running_server_without_a_restart() {
     assert_eq!(realm["signing_algs"], serde_json::json!(["RS256", "ES256"]));
     let listed = json(&data, &["realm", "list"]);
     assert_eq!(listed.as_array().unwrap().len(), 2);
+    // Page by page: names in order, the next page after the last name of the previous one.
+    let names = |page: Value| -> Vec<String> {
+        let page = page.as_array().unwrap().iter();
+        page.map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(json(&data, &["realm", "list", "--limit", "1"])),
+        ["acme"]
+    );
+    let next = json(&data, &["realm", "list", "--limit", "1", "--after", "acme"]);
+    assert_eq!(names(next), ["default"]);
+    let past = json(&data, &["realm", "list", "--after", "default"]);
+    assert!(names(past).is_empty());
 
     let client = json(
         &data,

@@ -1,17 +1,18 @@
 //! Which realm names are worth a store lookup: the registry's guard against a flood of
 //! requests for realms that do not exist (`/realms/<random>/token`).
 //!
-//! A name is looked up in the store only if it was listed at the last refresh tick, or if it
-//! is new and this tick's small budget for new names is not spent. A name found missing is
-//! remembered as absent until the next tick. So however many requests name unknown realms,
-//! they cost at most [`NEW_NAME_LOOKUPS_PER_TICK`] store lookups per refresh interval, while
-//! a realm created elsewhere (the CLI, another node) is still found on its first request —
-//! or, during a flood, at the next tick, when the store lists it.
+//! A name is looked up in the store only if it is known to exist — listed by the store when
+//! the server started, or announced since by the feed ([`sigil_store::FeedKind::Realm`]) —
+//! or if it is new and this tick's small budget for new names is not spent. A name found
+//! missing is remembered as absent until the next tick. So however many requests name
+//! unknown realms, they cost at most [`NEW_NAME_LOOKUPS_PER_TICK`] store lookups per refresh
+//! interval, while a realm created elsewhere (the CLI, another node) is still found on its
+//! first request — or, during a flood, at the next tick, once the feed has announced it.
 //!
-//! Every tick starts over from the store's list of names, so nothing here expires by time:
-//! the refresh interval is the lifetime, and no clock is read.
+//! Nothing here expires by time: the refresh interval is the lifetime of what is absent, and
+//! no clock is read.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 
 use sigil_store::RealmName;
@@ -30,7 +31,7 @@ pub struct Directory {
 
 #[derive(Debug, Default)]
 struct Names {
-    /// Listed by the store at the last tick.
+    /// Known to exist: listed at start or announced by the feed since.
     listed: HashSet<RealmName>,
     /// Looked up since the last tick and not found.
     absent: HashSet<RealmName>,
@@ -75,11 +76,26 @@ impl Directory {
         }
     }
 
-    /// Starts a new tick from the names the store lists now.
-    pub fn tick(&self, stored: &HashMap<RealmName, i64>) {
+    /// Starts over from the names the store lists now.
+    pub fn reset(&self, stored: impl IntoIterator<Item = RealmName>) {
         let mut names = self.lock();
         names.listed.clear();
-        names.listed.extend(stored.keys().cloned());
+        names.listed.extend(stored);
+        names.absent.clear();
+    }
+
+    /// Records that a realm exists (the feed announced it).
+    pub fn learn(&self, name: &RealmName) {
+        let mut names = self.lock();
+        names.absent.remove(name);
+        if !names.listed.contains(name) {
+            names.listed.insert(name.clone());
+        }
+    }
+
+    /// Starts a new tick: absent names may be looked up again, and the budget is full.
+    pub fn tick(&self) {
+        let mut names = self.lock();
         names.absent.clear();
         names.budget = NEW_NAME_LOOKUPS_PER_TICK;
     }
@@ -106,8 +122,8 @@ mod tests {
             .filter(|i| directory.worth_lookup(&name(&format!("r{i}"))))
             .count();
         assert_eq!(looked_up, NEW_NAME_LOOKUPS_PER_TICK);
-        let stored = HashMap::from([(name("acme"), 3)]);
-        directory.tick(&stored);
+        directory.reset([name("acme")]);
+        directory.tick();
         assert!(
             (0..1000).all(|_| directory.worth_lookup(&name("acme"))),
             "listed names never run out"
@@ -122,7 +138,20 @@ mod tests {
         assert!(directory.worth_lookup(&ghost));
         directory.found_absent(&ghost);
         assert!(!directory.worth_lookup(&ghost));
-        directory.tick(&HashMap::from([(ghost.clone(), 1)]));
-        assert!(directory.worth_lookup(&ghost), "created since: listed now");
+        directory.tick();
+        assert!(
+            directory.worth_lookup(&ghost),
+            "looked up again at the next tick"
+        );
+        directory.found_absent(&ghost);
+        directory.learn(&ghost);
+        assert!(
+            directory.worth_lookup(&ghost),
+            "created since: announced by the feed"
+        );
+        for i in 0..NEW_NAME_LOOKUPS_PER_TICK {
+            directory.worth_lookup(&name(&format!("r{i}")));
+        }
+        assert!(directory.worth_lookup(&ghost), "known names cost no budget");
     }
 }

@@ -9,14 +9,15 @@
 //! * a revocation made through this server is recorded here as soon as the store has it, so it
 //!   takes effect at once on this node;
 //! * revocations made elsewhere (the CLI, another node) arrive when the registry's refresh
-//!   asks the feed for what came after the last position seen — within one refresh interval;
+//!   asks the feed for what came after the last position it saw — within one refresh interval;
 //! * entries are dropped once their token has expired.
 //!
 //! The feed carries more than `jti`s ([`FeedKind`]): revoked grants and ended sessions are
 //! held the same way (until the grant or session would have expired), and a client entry —
-//! a client changed or deleted elsewhere — is handed back from [`Revocations::catch_up`] so
+//! a client changed or deleted elsewhere — is handed back from [`Revocations::apply`] so
 //! that the registry drops that one client from the realm's cache instead of reloading the
-//! realm.
+//! realm. The registry reads the feed once for every realm and hands each loaded realm its
+//! entries; [`Revocations::catch_up`] reads one realm's feed, when a realm is loaded.
 //!
 //! Also here, [`PatUses`]: when a personal access token's use was last written to the store,
 //! so that introspecting a PAT writes at most once per [`PAT_USE_RESOLUTION_SECS`] instead of
@@ -25,7 +26,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError, RwLock};
 
-use sigil_store::{FeedKind, RealmName, Store, StoreError};
+use sigil_store::{FeedKind, RealmName, Revocation, Store, StoreError};
 
 /// How precise a PAT's recorded last use is: uses closer together than this are written once.
 pub const PAT_USE_RESOLUTION_SECS: i64 = 60;
@@ -64,7 +65,7 @@ impl Feed {
             FeedKind::Token => Some(&mut self.expiries),
             FeedKind::Grant => Some(&mut self.grants),
             FeedKind::Session => Some(&mut self.sessions),
-            FeedKind::Client => None,
+            FeedKind::Client | FeedKind::Realm => None,
         }
     }
 }
@@ -108,9 +109,8 @@ impl Revocations {
         self.write().sessions.insert(id.into(), expires_at);
     }
 
-    /// Reads the feed entries recorded since the last call (by anyone), forgets those that
-    /// have expired, and returns the ids of clients changed or deleted since: the caller
-    /// drops them from its client cache.
+    /// Reads the realm's feed entries recorded since the last position this holds (by
+    /// anyone) and applies them ([`Self::apply`]).
     pub async fn catch_up(
         &self,
         store: &dyn Store,
@@ -119,22 +119,30 @@ impl Revocations {
     ) -> Result<Vec<String>, StoreError> {
         let after = self.read().position;
         let new = store.revocations_after(realm, after, now).await?;
+        Ok(self.apply(&new, now))
+    }
+
+    /// Holds the revocations among `entries` (the realm's, from the feed), forgets those that
+    /// have expired by `now`, and returns the ids of clients changed or deleted: the caller
+    /// drops them from its client cache. Applying an entry twice changes nothing.
+    pub fn apply(&self, entries: &[Revocation], now: i64) -> Vec<String> {
         let mut clients = Vec::new();
         let mut guard = self.write();
         let feed = &mut *guard;
-        for entry in new {
+        for entry in entries {
             feed.position = feed.position.max(entry.position);
             match feed.held(entry.kind) {
                 Some(held) => {
-                    held.insert(entry.id.into_boxed_str(), entry.expires_at);
+                    held.insert(entry.id.as_str().into(), entry.expires_at);
                 }
-                None => clients.push(entry.id),
+                None if entry.kind == FeedKind::Client => clients.push(entry.id.clone()),
+                None => {}
             }
         }
         for held in [&mut feed.expiries, &mut feed.grants, &mut feed.sessions] {
             held.retain(|_, expires_at| *expires_at > now);
         }
-        Ok(clients)
+        clients
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Feed> {

@@ -21,6 +21,7 @@ mod introspection_rules;
 mod jwks;
 mod live_changes;
 mod login_rules;
+mod many_realms;
 mod operations;
 mod people_support;
 mod people_tokens;

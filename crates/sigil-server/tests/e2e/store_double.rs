@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use async_trait::async_trait;
 use sigil_store::{
     AdminStore, AdminTokenRecord, ClientRecord, ClientStore, CodeRecord, CodeStore, ConsentRecord,
-    ConsentStore, GrantRecord, GrantStore, JanitorStore, KeyRecord, KeyStore, PatRecord,
+    ConsentStore, FeedEntry, GrantRecord, GrantStore, JanitorStore, KeyRecord, KeyStore, PatRecord,
     PurgeReport, Realm, RealmName, RealmSettings, RealmStore, RefreshRecord, Result, Revocation,
     Rotation, SessionRecord, SessionStore, Store, StoreError, TakenCode, ThrottleStore, TokenStore,
     UserRecord, UserStore,
@@ -25,7 +25,9 @@ pub struct StoreDouble {
     /// Method name → the error it fails with, until healed.
     faults: Mutex<HashMap<&'static str, MakeError>>,
     get_realm_calls: AtomicUsize,
-    /// `realm_versions` (the first query of every refresh tick) waits for a read guard;
+    /// Method name → how many times it was called.
+    calls: Mutex<HashMap<&'static str, usize>>,
+    /// `feed_after` (the first query of every refresh tick) waits for a read guard;
     /// a test that holds the write guard holds the ticks.
     tick_gate: tokio::sync::RwLock<()>,
     ticks_waiting: AtomicUsize,
@@ -40,6 +42,7 @@ impl StoreDouble {
             inner,
             faults: Mutex::default(),
             get_realm_calls: AtomicUsize::new(0),
+            calls: Mutex::default(),
             tick_gate: tokio::sync::RwLock::new(()),
             ticks_waiting: AtomicUsize::new(0),
             delete_found_admin_tokens: AtomicBool::new(false),
@@ -76,7 +79,13 @@ impl StoreDouble {
         self.ticks_waiting.load(Ordering::SeqCst)
     }
 
+    /// How many times each method has been called so far.
+    pub fn calls(&self) -> HashMap<&'static str, usize> {
+        self.calls.lock().unwrap().clone()
+    }
+
     fn check(&self, method: &'static str) -> Result<()> {
+        *self.calls.lock().unwrap().entry(method).or_default() += 1;
         match self.faults.lock().unwrap().get(method) {
             Some(error) => Err(error()),
             None => Ok(()),
@@ -99,9 +108,11 @@ impl RealmStore for StoreDouble {
         self.check("list_realms")?;
         self.inner.list_realms().await
     }
+    async fn list_realms_page(&self, after: Option<&RealmName>, limit: u32) -> Result<Vec<Realm>> {
+        self.check("list_realms_page")?;
+        self.inner.list_realms_page(after, limit).await
+    }
     async fn realm_versions(&self) -> Result<Vec<(RealmName, i64)>> {
-        self.ticks_waiting.fetch_add(1, Ordering::SeqCst);
-        let _open = self.tick_gate.read().await;
         self.check("realm_versions")?;
         self.inner.realm_versions().await
     }
@@ -210,6 +221,16 @@ impl TokenStore for StoreDouble {
     ) -> Result<Vec<Revocation>> {
         self.check("revocations_after")?;
         self.inner.revocations_after(realm, position, now).await
+    }
+    async fn feed_after(&self, position: i64, now: i64, limit: u32) -> Result<Vec<FeedEntry>> {
+        self.ticks_waiting.fetch_add(1, Ordering::SeqCst);
+        let _open = self.tick_gate.read().await;
+        self.check("feed_after")?;
+        self.inner.feed_after(position, now, limit).await
+    }
+    async fn feed_head(&self) -> Result<i64> {
+        self.check("feed_head")?;
+        self.inner.feed_head().await
     }
     async fn purge_expired_revocations(&self, now: i64) -> Result<u64> {
         self.check("purge_expired_revocations")?;

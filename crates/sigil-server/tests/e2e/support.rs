@@ -324,6 +324,19 @@ impl TestServer {
         W: Store + 'static,
         F: FnOnce(Arc<dyn Store>) -> W,
     {
+        Self::start_wrapped_configured(algs, wrap, |_| {}).await
+    }
+
+    /// [`Self::start_wrapped`] with the settings `configure` adjusts.
+    pub async fn start_wrapped_configured<W, F>(
+        algs: &[Algorithm],
+        wrap: F,
+        configure: impl FnOnce(&mut ServerConfig),
+    ) -> (Self, Arc<W>)
+    where
+        W: Store + 'static,
+        F: FnOnce(Arc<dyn Store>) -> W,
+    {
         let mut double = None;
         let server = Self::start_serving_through(
             algs,
@@ -332,7 +345,7 @@ impl TestServer {
                 double = Some(wrapped.clone());
                 wrapped
             },
-            |_| {},
+            configure,
         )
         .await;
         (server, double.unwrap())

@@ -809,7 +809,8 @@ pub async fn client_feed_entries_are_purged_after_retention(store: &dyn Store) {
             .purge_expired_revocations(1_000 + CLIENT_FEED_RETENTION_SECS)
             .await
             .unwrap(),
-        1
+        2,
+        "the client's entry and the realm's creation"
     );
     assert!(feed(store, &r, 0).await.is_empty());
 }

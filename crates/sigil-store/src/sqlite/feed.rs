@@ -5,9 +5,11 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row as _, Sqlite, SqliteConnection, Transaction};
 
-use crate::{CLIENT_FEED_RETENTION_SECS, FeedKind, RealmName, Result, Revocation, StoreError};
+use crate::{
+    CLIENT_FEED_RETENTION_SECS, FeedEntry, FeedKind, RealmName, Result, Revocation, StoreError,
+};
 
-/// A client entry not yet seen by a purge (see [`purge`]).
+/// A client or realm entry not yet seen by a purge (see [`purge`]).
 const UNSTAMPED: i64 = i64::MAX;
 
 /// Adds an entry for a token, grant or session, once: a second revocation of the same thing
@@ -40,15 +42,32 @@ pub(super) async fn push_client(
     realm: &RealmName,
     client_id: &str,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM revocation_feed WHERE realm = ? AND kind = 'client' AND id = ?")
-        .bind(realm.as_str())
-        .bind(client_id)
-        .execute(&mut **tx)
-        .await?;
-    push(tx, realm, FeedKind::Client, client_id, UNSTAMPED).await
+    push_change(tx, realm, FeedKind::Client, client_id).await
 }
 
-/// The realm's entries after `position` that have not expired by `now`, oldest first.
+/// Adds a "this realm changed" entry at a new position, replacing the realm's previous one
+/// (as [`push_client`] does for clients).
+pub(super) async fn push_realm(conn: &mut SqliteConnection, realm: &RealmName) -> Result<()> {
+    push_change(conn, realm, FeedKind::Realm, realm.as_str()).await
+}
+
+async fn push_change(
+    conn: &mut SqliteConnection,
+    realm: &RealmName,
+    kind: FeedKind,
+    id: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM revocation_feed WHERE realm = ? AND kind = ? AND id = ?")
+        .bind(realm.as_str())
+        .bind(kind.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    push(conn, realm, kind, id, UNSTAMPED).await
+}
+
+/// The realm's entries after `position` that have not expired by `now`, oldest first;
+/// without realm entries, which matter only to readers of every realm ([`after_all`]).
 pub(super) async fn after(
     conn: &mut SqliteConnection,
     realm: &RealmName,
@@ -57,7 +76,8 @@ pub(super) async fn after(
 ) -> Result<Vec<Revocation>> {
     let rows = sqlx::query(
         "SELECT position, kind, id, expires_at FROM revocation_feed
-         WHERE realm = ? AND position > ? AND expires_at > ? ORDER BY position",
+         WHERE realm = ? AND position > ? AND expires_at > ? AND kind <> 'realm'
+         ORDER BY position",
     )
     .bind(realm.as_str())
     .bind(position)
@@ -65,6 +85,44 @@ pub(super) async fn after(
     .fetch_all(conn)
     .await?;
     rows.iter().map(entry).collect()
+}
+
+/// Every realm's entries after `position` that have not expired by `now`, oldest first, at
+/// most `limit`. SQLite has one writer at a time and hands out positions in commit order, so
+/// nothing can commit behind a position a reader has seen.
+pub(super) async fn after_all(
+    conn: &mut SqliteConnection,
+    position: i64,
+    now: i64,
+    limit: u32,
+) -> Result<Vec<FeedEntry>> {
+    let rows = sqlx::query(
+        "SELECT realm, position, kind, id, expires_at FROM revocation_feed
+         WHERE position > ? AND expires_at > ? ORDER BY position LIMIT ?",
+    )
+    .bind(position)
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let realm: String = row.try_get("realm")?;
+            Ok(FeedEntry {
+                realm: RealmName::new(realm).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                entry: entry(row)?,
+            })
+        })
+        .collect()
+}
+
+/// The newest position handed out: AUTOINCREMENT's counter, which outlives purged rows.
+pub(super) async fn head(conn: &mut SqliteConnection) -> Result<i64> {
+    let seq: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'revocation_feed'")
+            .fetch_optional(conn)
+            .await?;
+    Ok(seq.unwrap_or(0))
 }
 
 fn entry(row: &SqliteRow) -> Result<Revocation> {
@@ -78,7 +136,7 @@ fn entry(row: &SqliteRow) -> Result<Revocation> {
     })
 }
 
-/// Deletes expired entries, then gives unstamped client entries their retention from `now`.
+/// Deletes expired entries, then gives unstamped client and realm entries their retention from `now`.
 pub(super) async fn purge(tx: &mut Transaction<'_, Sqlite>, now: i64) -> Result<u64> {
     purge_batch(tx, now, u32::MAX).await
 }

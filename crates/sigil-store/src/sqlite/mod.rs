@@ -130,7 +130,8 @@ impl Store for SqliteStore {
     }
 }
 
-/// Bumps a realm's version inside `tx`; [`StoreError::UnknownRealm`] if it does not exist.
+/// Bumps a realm's version inside `tx` and announces it in the feed;
+/// [`StoreError::UnknownRealm`] if it does not exist.
 async fn bump_realm_version(tx: &mut Transaction<'_, Sqlite>, realm: &RealmName) -> Result<()> {
     let bumped = sqlx::query("UPDATE realms SET version = version + 1 WHERE name = ?")
         .bind(realm.as_str())
@@ -139,7 +140,7 @@ async fn bump_realm_version(tx: &mut Transaction<'_, Sqlite>, realm: &RealmName)
     if bumped.rows_affected() == 0 {
         return Err(StoreError::UnknownRealm(realm.to_string()));
     }
-    Ok(())
+    feed::push_realm(tx, realm).await
 }
 
 /// [`StoreError::UnknownRealm`] unless the realm exists.

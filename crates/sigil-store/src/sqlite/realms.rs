@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
-use super::SqliteStore;
+use super::{SqliteStore, begin_write, bump_realm_version, feed};
 use crate::{KeyRecord, Realm, RealmName, RealmSettings, RealmStore, Result, StoreError};
 
 fn realm(row: &SqliteRow) -> Result<Realm> {
@@ -36,6 +36,7 @@ impl RealmStore for SqliteStore {
         for key in keys {
             super::keys::insert(&mut tx, &realm.name, key).await?;
         }
+        feed::push_realm(&mut tx, &realm.name).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -57,6 +58,19 @@ impl RealmStore for SqliteStore {
         rows.iter().map(realm).collect()
     }
 
+    async fn list_realms_page(&self, after: Option<&RealmName>, limit: u32) -> Result<Vec<Realm>> {
+        // TEXT compares with BINARY collation: byte order, as the trait promises.
+        let rows = sqlx::query(
+            "SELECT name, settings, version, created_at FROM realms
+             WHERE ?1 IS NULL OR name > ?1 ORDER BY name LIMIT ?2",
+        )
+        .bind(after.map(RealmName::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(realm).collect()
+    }
+
     async fn realm_versions(&self) -> Result<Vec<(RealmName, i64)>> {
         let rows = sqlx::query("SELECT name, version FROM realms")
             .fetch_all(&self.pool)
@@ -75,15 +89,17 @@ impl RealmStore for SqliteStore {
         name: &RealmName,
         settings: &RealmSettings,
     ) -> Result<()> {
-        let updated =
-            sqlx::query("UPDATE realms SET settings = ?, version = version + 1 WHERE name = ?")
-                .bind(serde_json::to_string(settings)?)
-                .bind(name.as_str())
-                .execute(&self.pool)
-                .await?;
+        let mut tx = begin_write(&self.pool).await?;
+        let updated = sqlx::query("UPDATE realms SET settings = ? WHERE name = ?")
+            .bind(serde_json::to_string(settings)?)
+            .bind(name.as_str())
+            .execute(&mut *tx)
+            .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::UnknownRealm(name.to_string()));
         }
+        bump_realm_version(&mut tx, name).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

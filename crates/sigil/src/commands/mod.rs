@@ -1,6 +1,7 @@
 //! The command tree; one module per subcommand.
 
 mod admin_token;
+mod bench;
 mod client;
 mod keys;
 mod migrate;
@@ -54,6 +55,8 @@ enum Command {
     Migrate,
     /// Verify a token against an issuer's published keys, or decode it (--decode).
     Verify(verify::VerifyArgs),
+    /// Load-test any OpenID Provider through its discovery document (client side: no store).
+    Bench(Box<bench::BenchArgs>),
 }
 
 /// Runs the parsed command, writing its output to `out`.
@@ -69,6 +72,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Keys(command) => keys::run(&store, command, out),
         Command::Migrate => block_on(migrate::run(&store, out)),
         Command::Verify(args) => verify::run(&args, out),
+        Command::Bench(args) => bench::run(*args, out),
     }
 }
 

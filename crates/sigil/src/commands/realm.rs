@@ -42,9 +42,19 @@ pub struct CreateArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// At most this many realms (default: every realm).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    limit: Option<u32>,
+    /// Only realms whose names sort after this one: the next page starts after the last
+    /// name of the previous one.
+    #[arg(long, value_name = "NAME")]
+    after: Option<String>,
     #[arg(long)]
     json: bool,
 }
+
+/// Realms read per store query: thousands of realms are listed a page at a time.
+const LIST_PAGE: u32 = 500;
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
@@ -115,7 +125,20 @@ pub async fn run(
             )
         }
         RealmCommand::List(args) => {
-            let realms = opened.store.list_realms().await?;
+            let mut after = args.after.as_deref().map(realm_name).transpose()?;
+            let mut left = args.limit.unwrap_or(u32::MAX);
+            let mut realms = Vec::new();
+            while left > 0 {
+                let asked = left.min(LIST_PAGE);
+                let page = opened.store.list_realms_page(after.as_ref(), asked).await?;
+                let got = u32::try_from(page.len()).unwrap_or(asked);
+                after = page.last().map(|r| r.name.clone());
+                realms.extend(page);
+                if got < asked {
+                    break;
+                }
+                left -= got;
+            }
             let text: String = realms
                 .iter()
                 .map(|r| {
