@@ -83,4 +83,9 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "grant authentication",
         sql: include_str!("../migrations/postgres/0006_grant_authentication.sql"),
     },
+    Migration {
+        version: 7,
+        name: "realm feed",
+        sql: include_str!("../migrations/postgres/0007_realm_feed.sql"),
+    },
 ];

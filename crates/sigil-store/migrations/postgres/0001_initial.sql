@@ -170,7 +170,6 @@ CREATE TABLE grants (
 );
 CREATE INDEX grants_by_user ON grants (realm, user_id);
 CREATE INDEX grants_by_client ON grants (realm, client_id);
-CREATE INDEX grants_by_expiry ON grants (expires_at);
 
 -- RFC 6749 §6, RFC 9700 §4.14.2: refresh tokens by digest, rotated on every use; a rotated
 -- token keeps its sealed successor for the grace window.
@@ -206,7 +205,6 @@ CREATE TABLE sessions (
     CHECK (expires_at > created_at)
 );
 CREATE INDEX sessions_by_user ON sessions (realm, user_id);
-CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 
 CREATE TABLE consents (
     realm       TEXT COLLATE "C" NOT NULL REFERENCES realms(name) ON DELETE CASCADE,

@@ -11,9 +11,11 @@
 use sqlx::Row as _;
 use sqlx::postgres::{PgConnection, PgRow};
 
-use crate::{CLIENT_FEED_RETENTION_SECS, FeedKind, RealmName, Result, Revocation, StoreError};
+use crate::{
+    CLIENT_FEED_RETENTION_SECS, FeedEntry, FeedKind, RealmName, Result, Revocation, StoreError,
+};
 
-/// A client entry not yet seen by a purge (see [`purge_batch`]).
+/// A client or realm entry not yet seen by a purge (see [`purge_batch`]).
 const UNSTAMPED: i64 = i64::MAX;
 
 /// Reserves `count` consecutive positions; returns the first. Holds the counter's row lock
@@ -78,25 +80,41 @@ pub(super) async fn push_client(
     realm: &RealmName,
     client_id: &str,
 ) -> Result<()> {
+    push_change(conn, realm, FeedKind::Client, client_id).await
+}
+
+/// Adds a "this realm changed" entry (created, settings or keys changed), moving the realm's
+/// previous one, as [`push_client`] does. Callers push it last in their transaction.
+pub(super) async fn push_realm(conn: &mut PgConnection, realm: &RealmName) -> Result<()> {
+    push_change(conn, realm, FeedKind::Realm, realm.as_str()).await
+}
+
+async fn push_change(
+    conn: &mut PgConnection,
+    realm: &RealmName,
+    kind: FeedKind,
+    id: &str,
+) -> Result<()> {
     let position = reserve(&mut *conn, 1).await?;
     sqlx::query(
         "INSERT INTO revocation_feed (position, realm, kind, id, expires_at)
-         VALUES ($1, $2, 'client', $3, $4)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (realm, kind, id)
          DO UPDATE SET position = EXCLUDED.position, expires_at = EXCLUDED.expires_at",
     )
     .bind(position)
     .bind(realm.as_str())
-    .bind(client_id)
+    .bind(kind.as_str())
+    .bind(id)
     .bind(UNSTAMPED)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The realm's entries after `position` that have not expired by `now`, oldest first. One
-/// statement, one snapshot: by the invariant above, every entry below the highest it returns
-/// is in it.
+/// The realm's entries after `position` that have not expired by `now`, oldest first, without
+/// realm entries (they matter only to readers of every realm, [`after_all`]). One statement,
+/// one snapshot: by the invariant above, every entry below the highest it returns is in it.
 pub(super) async fn after(
     conn: &mut PgConnection,
     realm: &RealmName,
@@ -105,7 +123,8 @@ pub(super) async fn after(
 ) -> Result<Vec<Revocation>> {
     let rows = sqlx::query(
         "SELECT position, kind, id, expires_at FROM revocation_feed
-         WHERE realm = $1 AND position > $2 AND expires_at > $3 ORDER BY position",
+         WHERE realm = $1 AND position > $2 AND expires_at > $3 AND kind <> 'realm'
+         ORDER BY position",
     )
     .bind(realm.as_str())
     .bind(position)
@@ -113,6 +132,45 @@ pub(super) async fn after(
     .fetch_all(conn)
     .await?;
     rows.iter().map(entry).collect()
+}
+
+/// Every realm's entries after `position` that have not expired by `now`, oldest first, at
+/// most `limit`: one query however many realms there are, complete below its last position
+/// by the invariant above.
+pub(super) async fn after_all(
+    conn: &mut PgConnection,
+    position: i64,
+    now: i64,
+    limit: u32,
+) -> Result<Vec<FeedEntry>> {
+    let rows = sqlx::query(
+        "SELECT realm, position, kind, id, expires_at FROM revocation_feed
+         WHERE position > $1 AND expires_at > $2 ORDER BY position LIMIT $3",
+    )
+    .bind(position)
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let realm: String = row.try_get("realm")?;
+            Ok(FeedEntry {
+                realm: RealmName::new(realm).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                entry: entry(row)?,
+            })
+        })
+        .collect()
+}
+
+/// The newest position handed out whose transaction has committed: the counter as the last
+/// committed writer left it (an uncommitted writer's position is not visible, and becomes
+/// visible with its entry). Purges do not move it.
+pub(super) async fn head(conn: &mut PgConnection) -> Result<i64> {
+    let value: Option<i64> = sqlx::query_scalar("SELECT value FROM feed_counter WHERE id = 1")
+        .fetch_optional(conn)
+        .await?;
+    value.ok_or_else(|| StoreError::Corrupt("the feed_counter row is missing".into()))
 }
 
 fn entry(row: &PgRow) -> Result<Revocation> {
@@ -126,7 +184,7 @@ fn entry(row: &PgRow) -> Result<Revocation> {
     })
 }
 
-/// Deletes at most `batch` expired entries, then gives unstamped client entries their
+/// Deletes at most `batch` expired entries, then gives unstamped client and realm entries their
 /// retention from `now`.
 pub(super) async fn purge_batch(conn: &mut PgConnection, now: i64, batch: i64) -> Result<u64> {
     let done = sqlx::query(

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 use sqlx::postgres::{PgConnection, PgRow};
 
-use super::{PostgresStore, bump_realm_version, conflict_as};
+use super::{PostgresStore, bump_realm_version, conflict_as, feed};
 use crate::{KeyRecord, KeyStore, RealmName, Result, StoreError};
 
 fn key(row: &PgRow) -> Result<KeyRecord> {
@@ -36,6 +36,7 @@ impl KeyStore for PostgresStore {
     async fn insert_key(&self, realm: &RealmName, key: &KeyRecord) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         insert(&mut tx, realm, key).await?;
+        feed::push_realm(&mut tx, realm).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -74,6 +75,7 @@ impl KeyStore for PostgresStore {
             return Ok(false);
         }
         insert(&mut tx, realm, key).await?;
+        feed::push_realm(&mut tx, realm).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -93,12 +95,14 @@ impl KeyStore for PostgresStore {
             tx.rollback().await?;
             return Ok(false);
         }
+        feed::push_realm(&mut tx, realm).await?;
         tx.commit().await?;
         Ok(true)
     }
 }
 
-/// Inserts a key and bumps the realm's version, inside the caller's transaction.
+/// Inserts a key and bumps the realm's version, inside the caller's transaction; the caller
+/// announces the realm in the feed ([`feed::push_realm`]) last, before it commits.
 pub(super) async fn insert(
     conn: &mut PgConnection,
     realm: &RealmName,

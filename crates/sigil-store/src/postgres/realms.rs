@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 use sqlx::postgres::PgRow;
 
-use super::{PostgresStore, conflict_as};
+use super::{PostgresStore, conflict_as, feed};
 use crate::{KeyRecord, Realm, RealmName, RealmSettings, RealmStore, Result, StoreError};
 
 fn realm(row: &PgRow) -> Result<Realm> {
@@ -33,6 +33,7 @@ impl RealmStore for PostgresStore {
         for key in keys {
             super::keys::insert(&mut tx, &realm.name, key).await?;
         }
+        feed::push_realm(&mut tx, &realm.name).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -54,6 +55,19 @@ impl RealmStore for PostgresStore {
         rows.iter().map(realm).collect()
     }
 
+    async fn list_realms_page(&self, after: Option<&RealmName>, limit: u32) -> Result<Vec<Realm>> {
+        // `name` is COLLATE "C": byte order, as the trait promises, whatever the database's.
+        let rows = sqlx::query(
+            "SELECT name, settings, version, created_at FROM realms
+             WHERE $1::text IS NULL OR name > $1 ORDER BY name LIMIT $2",
+        )
+        .bind(after.map(RealmName::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(realm).collect()
+    }
+
     async fn realm_versions(&self) -> Result<Vec<(RealmName, i64)>> {
         let rows = sqlx::query("SELECT name, version FROM realms")
             .fetch_all(&self.pool)
@@ -72,15 +86,18 @@ impl RealmStore for PostgresStore {
         name: &RealmName,
         settings: &RealmSettings,
     ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         let updated =
             sqlx::query("UPDATE realms SET settings = $1, version = version + 1 WHERE name = $2")
                 .bind(serde_json::to_string(settings)?)
                 .bind(name.as_str())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::UnknownRealm(name.to_string()));
         }
+        feed::push_realm(&mut tx, name).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

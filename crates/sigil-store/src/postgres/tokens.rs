@@ -3,7 +3,7 @@ use sqlx::Row as _;
 use sqlx::postgres::PgRow;
 
 use super::{PostgresStore, feed, require_realm};
-use crate::{FeedKind, PatRecord, RealmName, Result, Revocation, TokenStore};
+use crate::{FeedEntry, FeedKind, PatRecord, RealmName, Result, Revocation, TokenStore};
 
 fn pat(row: &PgRow) -> Result<PatRecord> {
     Ok(PatRecord {
@@ -41,6 +41,16 @@ impl TokenStore for PostgresStore {
     ) -> Result<Vec<Revocation>> {
         let mut conn = self.pool.acquire().await?;
         feed::after(&mut conn, realm, position, now).await
+    }
+
+    async fn feed_after(&self, position: i64, now: i64, limit: u32) -> Result<Vec<FeedEntry>> {
+        let mut conn = self.pool.acquire().await?;
+        feed::after_all(&mut conn, position, now, limit).await
+    }
+
+    async fn feed_head(&self) -> Result<i64> {
+        let mut conn = self.pool.acquire().await?;
+        feed::head(&mut conn).await
     }
 
     async fn purge_expired_revocations(&self, now: i64) -> Result<u64> {
