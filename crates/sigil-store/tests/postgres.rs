@@ -101,6 +101,7 @@ async fn a_feed_entry_committed_late_is_never_skipped() {
     let store = db.store().await.unwrap();
     let r = realm(&store, "acme").await;
 
+    let head_before = store.feed_head().await.unwrap();
     let mut a = db.connection().await.unwrap();
     let a_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut a)
@@ -138,6 +139,15 @@ async fn a_feed_entry_committed_late_is_never_skipped() {
     );
     let seen = store.revocations_after(&r, 0, 0).await.unwrap();
     assert!(seen.is_empty(), "{seen:?}");
+    // The cross-realm reader and the head agree: nothing past what has committed.
+    assert!(
+        store
+            .feed_after(head_before, 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.feed_head().await.unwrap(), head_before);
 
     a_tx.commit().await.unwrap();
     tokio::time::timeout(DEADLINE, writer)
@@ -149,6 +159,9 @@ async fn a_feed_entry_committed_late_is_never_skipped() {
     let ids: Vec<&str> = seen.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, ["first", "second"]);
     assert!(seen[0].position < seen[1].position);
+    let all = store.feed_after(head_before, 0, 100).await.unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(store.feed_head().await.unwrap(), seen[1].position);
 }
 
 /// The same, under load: writers that hold their transaction open for a while after taking
@@ -189,7 +202,17 @@ async fn a_tailing_reader_receives_every_entry_under_concurrent_commits() {
             let start = Instant::now();
             while received.len() < WRITERS * ENTRIES {
                 assert!(start.elapsed() < DEADLINE * 3, "reader stalled at {last}");
-                for entry in store.revocations_after(&r, last, 0).await.unwrap() {
+                // Half the reads through the realm's feed, half through the cross-realm one.
+                let entries: Vec<_> = if received.len() % 2 == 0 {
+                    store.revocations_after(&r, last, 0).await.unwrap()
+                } else {
+                    let all = store.feed_after(last, 0, 1_000).await.unwrap();
+                    all.into_iter()
+                        .filter(|e| e.entry.kind == FeedKind::Token)
+                        .map(|e| e.entry)
+                        .collect()
+                };
+                for entry in entries {
                     assert!(entry.position > last, "{entry:?} after {last}");
                     last = entry.position;
                     assert!(received.insert(entry.id), "received twice");
