@@ -201,7 +201,13 @@ async fn a_tailing_reader_receives_every_entry_under_concurrent_commits() {
             let mut received = BTreeSet::new();
             let start = Instant::now();
             while received.len() < WRITERS * ENTRIES {
-                assert!(start.elapsed() < DEADLINE * 3, "reader stalled at {last}");
+                assert!(
+                    start.elapsed() < DEADLINE * 3,
+                    "the reader, at position {last}, has {} of {} entries: the rest committed \
+                     behind a position it had seen",
+                    received.len(),
+                    WRITERS * ENTRIES
+                );
                 // Half the reads through the realm's feed, half through the cross-realm one.
                 let entries: Vec<_> = if received.len() % 2 == 0 {
                     store.revocations_after(&r, last, 0).await.unwrap()
