@@ -114,11 +114,20 @@ fn sqlite(extended: i32, message: String) -> StoreError {
 
 /// <https://www.postgresql.org/docs/current/errcodes-appendix.html>.
 fn postgres(sqlstate: &str, message: String) -> StoreError {
+    match sqlstate {
+        // A read-only transaction (a standby, or a primary being demoted) and a lock that
+        // was not free (`lock_timeout`, `NOWAIT`): the database's state, not the request.
+        "25006" | "55P03" => return StoreError::Unavailable(message),
+        _ => {}
+    }
     match sqlstate.get(..2).unwrap_or_default() {
-        // Connection exception, insufficient resources, operator intervention (shutdown),
-        // system error, transaction rollback (serialization failure, deadlock).
+        // Connection exception, insufficient resources, operator intervention (a cancelled
+        // statement — `statement_timeout`, 57014 — and shutdowns, 57P01–57P03), system
+        // error, transaction rollback (serialization failure, deadlock).
         "08" | "53" | "57" | "58" | "40" => StoreError::Unavailable(message),
-        "23" => StoreError::Constraint(message),
+        // Integrity rules, and data the column cannot hold (invalid text for its type, bad
+        // UTF-8, a number out of range): what the caller should have validated.
+        "23" | "22" => StoreError::Constraint(message),
         _ => StoreError::Query(message),
     }
 }
@@ -230,6 +239,36 @@ mod tests {
             .unwrap_err();
         let missing = StoreError::from(missing);
         assert!(matches!(missing, StoreError::NotFound(_)), "{missing:?}");
+    }
+
+    /// PostgreSQL's SQLSTATEs: data errors and integrity rules are the caller's; a cancelled
+    /// statement, a shutdown, a read-only standby, a lock not granted, exhausted resources and
+    /// a lost connection are outages; the rest are the statement's.
+    #[test]
+    fn postgres_sqlstates_sort_by_whose_fault() {
+        let cases = [
+            ("23503", "Constraint"),
+            ("23514", "Constraint"),
+            ("22021", "Constraint"),
+            ("22P02", "Constraint"),
+            ("22003", "Constraint"),
+            ("57014", "Unavailable"),
+            ("57P01", "Unavailable"),
+            ("57P02", "Unavailable"),
+            ("57P03", "Unavailable"),
+            ("25006", "Unavailable"),
+            ("55P03", "Unavailable"),
+            ("53300", "Unavailable"),
+            ("08006", "Unavailable"),
+            ("40001", "Unavailable"),
+            ("42P01", "Query"),
+            ("42601", "Query"),
+            ("25P02", "Query"),
+        ];
+        for (sqlstate, expected) in cases {
+            let error = super::postgres(sqlstate, sqlstate.to_owned());
+            assert_eq!(variant(&error), expected, "{sqlstate}");
+        }
     }
 
     /// A closed pool, a pool with no free connection, and a database another writer holds

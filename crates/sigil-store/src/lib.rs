@@ -11,8 +11,12 @@
 
 mod error;
 pub mod model;
+pub mod postgres;
 mod schema;
 pub mod sqlite;
+
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;

@@ -50,3 +50,42 @@ pub(crate) const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0007_realm_feed.sql"),
     },
 ];
+
+/// PostgreSQL's steps: the same versions as [`SQLITE`], each meaning the same schema.
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "schema rules",
+        sql: include_str!("../migrations/postgres/0002_schema_rules.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "people",
+        sql: include_str!("../migrations/postgres/0003_people.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "users",
+        sql: include_str!("../migrations/postgres/0004_users.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "client settings",
+        sql: include_str!("../migrations/postgres/0005_client_settings.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "grant authentication",
+        sql: include_str!("../migrations/postgres/0006_grant_authentication.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "realm feed",
+        sql: include_str!("../migrations/postgres/0007_realm_feed.sql"),
+    },
+];

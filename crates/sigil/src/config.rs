@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
@@ -17,9 +18,39 @@ pub struct StoreArgs {
     /// Data directory for the embedded SQLite database and dev-mode files [default: ./sigil-data].
     #[arg(long, env = "SIGIL_DATA_DIR", global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Database URL (sqlite://FILE); overrides the data directory's database.
+    /// Database URL (sqlite://FILE, or postgres://USER@HOST/DB with sqlx's parameters such
+    /// as sslmode=require); overrides the data directory's database.
     #[arg(long, env = "SIGIL_DATABASE_URL", global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// PostgreSQL: connections this process opens at most [default: 10].
+    #[arg(
+        long,
+        env = "SIGIL_DATABASE_POOL_SIZE",
+        global = true,
+        value_name = "N"
+    )]
+    pub database_pool_size: Option<u32>,
+    /// PostgreSQL: seconds to wait for a connection before a request fails as unavailable
+    /// [default: 5].
+    #[arg(
+        long,
+        env = "SIGIL_DATABASE_CONNECT_TIMEOUT",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub database_connect_timeout: Option<u64>,
+    /// PostgreSQL: seconds any one statement may run [default: 10].
+    #[arg(
+        long,
+        env = "SIGIL_DATABASE_STATEMENT_TIMEOUT",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub database_statement_timeout: Option<u64>,
+    /// PostgreSQL: do not apply pending migrations on start (run `sigil migrate` as a deploy
+    /// step); a schema older than this Sigil's is then refused. SQLite always migrates.
+    #[arg(long, env = "SIGIL_SKIP_MIGRATIONS", global = true)]
+    pub skip_migrations: bool,
     /// File holding the base64 master key (else SIGIL_MASTER_KEY, else dev mode's generated one).
     #[arg(
         long,
@@ -45,6 +76,10 @@ pub struct FileConfig {
     pub issuer: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
+    pub database_pool_size: Option<u32>,
+    pub database_connect_timeout: Option<u64>,
+    pub database_statement_timeout: Option<u64>,
+    pub skip_migrations: Option<bool>,
     pub master_key_file: Option<PathBuf>,
     pub jwks_max_age: Option<u64>,
     pub log_format: Option<String>,
@@ -76,6 +111,8 @@ pub const DEFAULT_DATA_DIR: &str = "sigil-data";
 pub struct StoreSettings {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// How a PostgreSQL store uses its database.
+    pub database: DatabaseSettings,
     pub master_key_file: Option<PathBuf>,
     pub issuer: Option<String>,
     /// `--production`, `SIGIL_PRODUCTION` or `production = true` in the file.
@@ -97,6 +134,7 @@ impl StoreArgs {
                 .database_url
                 .clone()
                 .or_else(|| file.database_url.clone()),
+            database: DatabaseSettings::resolve(self, &file)?,
             master_key_file: self
                 .master_key_file
                 .clone()
@@ -104,6 +142,63 @@ impl StoreArgs {
             issuer: self.issuer.clone().or_else(|| file.issuer.clone()),
             production: self.production || file.production.unwrap_or(false),
             file: std::sync::Arc::new(file),
+        })
+    }
+}
+
+/// A PostgreSQL store's pool and timeouts, and whether opening it migrates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    pub pool_size: u32,
+    pub connect_timeout: Duration,
+    pub statement_timeout: Duration,
+    /// `--skip-migrations`: a server (or command) opening the store only checks its schema.
+    pub skip_migrations: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            pool_size: 10,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+            skip_migrations: false,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// Flags and environment over the file over the defaults; zero is refused (a pool of no
+    /// connections, or a timeout that fails everything, is a typo, not a choice).
+    fn resolve(args: &StoreArgs, file: &FileConfig) -> anyhow::Result<Self> {
+        let defaults = Self::default();
+        let pool_size = args
+            .database_pool_size
+            .or(file.database_pool_size)
+            .unwrap_or(defaults.pool_size);
+        let seconds = |flag: &str, value: Option<u64>, default: Duration| match value {
+            Some(0) => bail!("--{flag} must be at least 1 second"),
+            Some(secs) => Ok(Duration::from_secs(secs)),
+            None => Ok(default),
+        };
+        if pool_size == 0 {
+            bail!("--database-pool-size must be at least 1");
+        }
+        Ok(Self {
+            pool_size,
+            connect_timeout: seconds(
+                "database-connect-timeout",
+                args.database_connect_timeout
+                    .or(file.database_connect_timeout),
+                defaults.connect_timeout,
+            )?,
+            statement_timeout: seconds(
+                "database-statement-timeout",
+                args.database_statement_timeout
+                    .or(file.database_statement_timeout),
+                defaults.statement_timeout,
+            )?,
+            skip_migrations: args.skip_migrations || file.skip_migrations.unwrap_or(false),
         })
     }
 }

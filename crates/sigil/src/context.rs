@@ -10,6 +10,7 @@ use sigil_server::provision::Provisioner;
 use sigil_server::random::{Rng, SystemRng};
 use sigil_server::seal::MasterKey;
 use sigil_store::Store;
+use sigil_store::postgres::{PgOptions, PostgresStore};
 use sigil_store::sqlite::SqliteStore;
 
 use crate::config::StoreSettings;
@@ -64,10 +65,35 @@ pub async fn open(settings: &StoreSettings) -> anyhow::Result<Opened> {
 
 /// Opens the store the settings name, migrating it unless migrations are skipped.
 pub async fn open_store(settings: &StoreSettings) -> anyhow::Result<Arc<dyn Store>> {
+    open_store_migrating(settings, !settings.database.skip_migrations).await
+}
+
+/// Opens the store and migrates it whatever the settings say (`sigil migrate`).
+pub async fn migrate_store(settings: &StoreSettings) -> anyhow::Result<Arc<dyn Store>> {
+    open_store_migrating(settings, true).await
+}
+
+async fn open_store_migrating(
+    settings: &StoreSettings,
+    migrate: bool,
+) -> anyhow::Result<Arc<dyn Store>> {
     Ok(match settings.database_url.as_deref() {
         Some(url) if url.starts_with("sqlite:") => Arc::new(SqliteStore::connect(url).await?),
         Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
-            bail!("PostgreSQL is not supported by this build yet; use sqlite://FILE or --data-dir")
+            let database = &settings.database;
+            let options = PgOptions {
+                max_connections: database.pool_size,
+                connect_timeout: database.connect_timeout,
+                statement_timeout: database.statement_timeout,
+                migrate,
+            };
+            let store = PostgresStore::connect(url, &options).await?;
+            if !migrate {
+                // Serving on a schema older than the code would fail request by request;
+                // refusing to start says what to do once.
+                store.check_schema_current().await?;
+            }
+            Arc::new(store)
         }
         Some(url) => bail!(
             "unsupported database URL {:?}: use sqlite://FILE or postgres://…",

@@ -80,6 +80,7 @@ mod tests {
         StoreSettings {
             data_dir: std::env::temp_dir(),
             database_url: database_url.map(str::to_owned),
+            database: crate::config::DatabaseSettings::default(),
             master_key_file: None,
             issuer: None,
             production: false,

@@ -1,0 +1,111 @@
+use async_trait::async_trait;
+use sqlx::Row as _;
+use sqlx::postgres::PgRow;
+
+use super::PostgresStore;
+use crate::{AdminStore, AdminTokenRecord, Result, StoreError};
+
+fn admin_token(row: &PgRow) -> Result<AdminTokenRecord> {
+    Ok(AdminTokenRecord {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        token_hash: row.try_get("token_hash")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+    })
+}
+
+#[async_trait]
+impl AdminStore for PostgresStore {
+    async fn insert_admin_token(&self, t: &AdminTokenRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO admin_tokens (id, name, token_hash, created_at, expires_at, last_used_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&t.id)
+        .bind(&t.name)
+        .bind(&t.token_hash)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .bind(t.last_used_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn find_admin_token(&self, token_hash: &[u8]) -> Result<Option<AdminTokenRecord>> {
+        let row = sqlx::query(
+            "SELECT id, name, token_hash, created_at, expires_at, last_used_at
+             FROM admin_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(admin_token).transpose()
+    }
+
+    async fn list_admin_tokens(&self) -> Result<Vec<AdminTokenRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, name, token_hash, created_at, expires_at, last_used_at
+             FROM admin_tokens ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(admin_token).collect()
+    }
+
+    async fn touch_admin_token(&self, id: &str, now: i64) -> Result<()> {
+        let done = sqlx::query("UPDATE admin_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("admin token {id:?}")));
+        }
+        Ok(())
+    }
+
+    async fn delete_admin_token(&self, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM admin_tokens WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn meta_get_or_insert(&self, key: &str, value: &str) -> Result<String> {
+        // Of racing inserters one stores its value; DO NOTHING waits for the winner's commit,
+        // so the SELECT after it (a new snapshot under READ COMMITTED) finds the stored value.
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        let stored: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(stored)
+    }
+
+    async fn meta_get(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn meta_set(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,172 @@
+use async_trait::async_trait;
+use sqlx::Row as _;
+use sqlx::postgres::PgRow;
+
+use super::{PostgresStore, json_list, parse_list, require_realm};
+use crate::{RealmName, Result, StoreError, UserRecord, UserStore};
+
+/// Every column of a user, as a literal (sqlx takes only static SQL, so `concat!` builds it).
+macro_rules! columns {
+    () => {
+        "id, username, created_at, updated_at, email, email_verified, name, given_name, \
+         family_name, claims, user_groups, allowed_scopes, password_hash, disabled"
+    };
+}
+
+fn user(row: &PgRow) -> Result<UserRecord> {
+    let claims: String = row.try_get("claims")?;
+    let groups: String = row.try_get("user_groups")?;
+    let allowed: Option<String> = row.try_get("allowed_scopes")?;
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        email: row.try_get("email")?,
+        email_verified: row.try_get("email_verified")?,
+        name: row.try_get("name")?,
+        given_name: row.try_get("given_name")?,
+        family_name: row.try_get("family_name")?,
+        claims: serde_json::from_str(&claims)?,
+        groups: parse_list(&groups)?,
+        allowed_scopes: allowed.as_deref().map(parse_list).transpose()?,
+        password_hash: row.try_get("password_hash")?,
+        disabled: row.try_get("disabled")?,
+    })
+}
+
+/// The user's JSON columns: claims, groups, allowed scopes (`None` stays SQL NULL).
+fn json_columns(u: &UserRecord) -> (String, String, Option<String>) {
+    let claims = serde_json::Value::Object(u.claims.clone()).to_string();
+    (
+        claims,
+        json_list(&u.groups),
+        u.allowed_scopes.as_deref().map(json_list),
+    )
+}
+
+/// A taken username names the user, not the index.
+fn username_conflict(username: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |e| match StoreError::from(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("user {username:?}")),
+        other => other,
+    }
+}
+
+#[async_trait]
+impl UserStore for PostgresStore {
+    async fn insert_user(&self, realm: &RealmName, u: &UserRecord) -> Result<()> {
+        require_realm(&self.pool, realm).await?;
+        let (claims, groups, allowed) = json_columns(u);
+        sqlx::query(concat!(
+            "INSERT INTO users (realm, ",
+            columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        ))
+        .bind(realm.as_str())
+        .bind(&u.id)
+        .bind(&u.username)
+        .bind(u.created_at)
+        .bind(u.updated_at)
+        .bind(&u.email)
+        .bind(u.email_verified)
+        .bind(&u.name)
+        .bind(&u.given_name)
+        .bind(&u.family_name)
+        .bind(claims)
+        .bind(groups)
+        .bind(allowed)
+        .bind(&u.password_hash)
+        .bind(u.disabled)
+        .execute(&self.pool)
+        .await
+        .map_err(username_conflict(&u.username))?;
+        Ok(())
+    }
+
+    async fn get_user_by_username(
+        &self,
+        realm: &RealmName,
+        username: &str,
+    ) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM users WHERE realm = $1 AND username = $2"
+        ))
+        .bind(realm.as_str())
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    async fn get_user(&self, realm: &RealmName, id: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM users WHERE realm = $1 AND id = $2"
+        ))
+        .bind(realm.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    async fn list_users(&self, realm: &RealmName) -> Result<Vec<UserRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM users WHERE realm = $1 ORDER BY username"
+        ))
+        .bind(realm.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user).collect()
+    }
+
+    async fn update_user(&self, realm: &RealmName, u: &UserRecord) -> Result<()> {
+        let (claims, groups, allowed) = json_columns(u);
+        // `id` and `created_at` are who the user is and when it began: never rewritten.
+        let updated = sqlx::query(
+            "UPDATE users SET username = $1, updated_at = $2, email = $3, email_verified = $4,
+                 name = $5, given_name = $6, family_name = $7, claims = $8, user_groups = $9,
+                 allowed_scopes = $10, password_hash = $11, disabled = $12
+             WHERE realm = $13 AND id = $14",
+        )
+        .bind(&u.username)
+        .bind(u.updated_at)
+        .bind(&u.email)
+        .bind(u.email_verified)
+        .bind(&u.name)
+        .bind(&u.given_name)
+        .bind(&u.family_name)
+        .bind(claims)
+        .bind(groups)
+        .bind(allowed)
+        .bind(&u.password_hash)
+        .bind(u.disabled)
+        .bind(realm.as_str())
+        .bind(&u.id)
+        .execute(&self.pool)
+        .await
+        .map_err(username_conflict(&u.username))?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "user {} in realm {realm}",
+                u.id
+            )));
+        }
+        Ok(())
+    }
+
+    async fn delete_user(&self, realm: &RealmName, id: &str) -> Result<bool> {
+        let deleted = sqlx::query("DELETE FROM users WHERE realm = $1 AND id = $2")
+            .bind(realm.as_str())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+}
