@@ -90,6 +90,17 @@ impl PgTestDatabase {
         PostgresStore::connect(&self.url, options).await
     }
 
+    /// One integer `sql` (a test's own query, a count say) answers on this schema: for
+    /// checks of the stored rows no store method makes.
+    pub async fn scalar(&self, sql: &str) -> Result<i64> {
+        let mut conn = self.connection().await?;
+        let value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut conn)
+            .await?;
+        conn.close().await.ok();
+        Ok(value)
+    }
+
     /// One raw connection to this schema, for tests that hold transactions open themselves.
     pub async fn connection(&self) -> Result<PgConnection> {
         connect(&self.url).await

@@ -63,15 +63,14 @@ impl Serve {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Lines arrive through a channel so that waiting for the next one can time out; the
-        // reader thread ends when the pipe closes.
+        // Lines arrive through a channel so that waiting for the next one can time out. The
+        // reader goes on reading (and dropping) what the server prints after the banner until
+        // the pipe closes: a closed pipe would fail the server's next write.
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
-                if tx.send(line).is_err() {
-                    break;
-                }
+                let _ = tx.send(line);
             }
         });
         let deadline = Instant::now() + BANNER_TIMEOUT;
