@@ -107,3 +107,145 @@ fn a_moved_sqlite_file_is_an_outage_the_server_recovers_from() {
     });
     server.stop();
 }
+
+/// A TCP relay to PostgreSQL that a test can cut (every relayed connection dropped, new ones
+/// closed as soon as they open) and restore: the database unreachable and back, without
+/// stopping the machine's PostgreSQL. It runs on a thread of its own, so that it relays
+/// while the test blocks on a CLI command.
+struct Relay {
+    address: std::net::SocketAddr,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl Relay {
+    fn to(upstream: std::net::SocketAddr) -> Self {
+        let (cut, watching) = tokio::sync::watch::channel(false);
+        let (ready, bound) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            runtime().block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                ready.send(listener.local_addr().unwrap()).unwrap();
+                loop {
+                    let Ok((client, _)) = listener.accept().await else {
+                        return;
+                    };
+                    if *watching.borrow() {
+                        continue; // dropped: closed at once
+                    }
+                    let mut cut = watching.clone();
+                    tokio::spawn(async move {
+                        let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                            return;
+                        };
+                        let (mut client, mut server) = (client, server);
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            _ = cut.wait_for(|cut| *cut) => {}
+                        }
+                    });
+                }
+            });
+        });
+        Self {
+            address: bound.recv().unwrap(),
+            cut,
+        }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.send_replace(cut);
+    }
+}
+
+#[test]
+fn an_unreachable_postgresql_is_an_outage_the_server_recovers_from() {
+    let Some(db) = runtime().block_on(sigil_store::testing::PgTestDatabase::create()) else {
+        return;
+    };
+    let mut direct = url::Url::parse(db.url()).unwrap();
+    let upstream = (
+        direct.host_str().unwrap().to_owned(),
+        direct.port().unwrap_or(5432),
+    );
+    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&upstream)
+        .unwrap()
+        .next()
+        .unwrap();
+    let relay = Relay::to(upstream);
+    direct.set_port(Some(relay.address.port())).unwrap();
+    direct.set_host(Some("127.0.0.1")).unwrap();
+    let relayed = direct.to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let on_db = |args: &[&str]| {
+        let mut all = vec!["--database-url", db.url()];
+        all.extend_from_slice(args);
+        json(&data, &all)
+    };
+    on_db(&["realm", "create", "default", "--rsa-bits", "2048"]);
+    let secret = |id: &str| {
+        let client = on_db(&[
+            "client",
+            "create",
+            "--client-id",
+            id,
+            "--grant-type",
+            "client_credentials",
+        ]);
+        client["client_secret"].as_str().unwrap().to_owned()
+    };
+    let (before, after) = (secret("before"), secret("after"));
+    let mut command = common::sigil(&data);
+    command.args([
+        "--database-url",
+        &relayed,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-connect-timeout",
+        "2",
+    ]);
+    let server = Serve::spawn(command, &["discovery:"]);
+    let issuer = server.issuer.clone();
+    runtime().block_on(async {
+        assert_eq!(status(format!("{issuer}/readyz")).await, 200);
+        relay.set_cut(true);
+        eventually("/readyz reports the outage", || async {
+            status(format!("{issuer}/readyz")).await == 503
+        })
+        .await;
+        let started = Instant::now();
+        let (code, body) = token(&issuer, "before", &before).await;
+        assert_eq!(code, 503, "{body}");
+        assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20), // a hang would outlast every timeout
+            "answered after {:?}",
+            started.elapsed()
+        );
+        for path in ["/.well-known/openid-configuration", "/jwks.json"] {
+            assert_eq!(status(format!("{issuer}{path}")).await, 200, "{path}");
+        }
+        // A person asking to sign in gets a readable page.
+        let page = reqwest::get(format!(
+            "{issuer}/authorize?response_type=code&client_id=after&redirect_uri=https%3A%2F%2Fx.example%2Fcb&scope=openid"
+        ))
+        .await
+        .unwrap();
+        assert_eq!(page.status().as_u16(), 503);
+        let kind = page.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(kind.starts_with("text/html"), "{kind}");
+
+        relay.set_cut(false);
+        eventually("/readyz recovers", || async {
+            status(format!("{issuer}/readyz")).await == 200
+        })
+        .await;
+        for (id, secret) in [("before", &before), ("after", &after)] {
+            let (code, body) = token(&issuer, id, secret).await;
+            assert_eq!(code, 200, "{id}: {body}");
+        }
+    });
+    server.stop();
+}
