@@ -178,6 +178,20 @@ async fn a_moved_database_file_is_unavailable_until_it_returns() {
     );
 
     std::fs::rename(&moved, &path).unwrap();
-    assert_eq!(store.get_realm(&realm.name).await.unwrap(), Some(realm));
+    assert_eq!(
+        store.get_realm(&realm.name).await.unwrap(),
+        Some(realm.clone())
+    );
     store.ping().await.unwrap();
+
+    // Another file in its place (a copy restored while the store runs) is never opened: the
+    // old database's -wal and -shm would be applied to it.
+    std::fs::rename(&path, &moved).unwrap();
+    std::fs::copy(&moved, &path).unwrap();
+    let copy = std::fs::read(&path).unwrap();
+    for _ in 0..3 {
+        let read = store.get_realm(&realm.name).await;
+        assert!(matches!(read, Err(StoreError::Unavailable(_))), "{read:?}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), copy, "the copy is untouched");
 }

@@ -264,10 +264,15 @@ impl RealmRegistry {
         }
         let mut changed = std::mem::take(&mut *self.lock_retry());
         for _ in 0..FEED_PAGES_PER_REFRESH {
-            let page = self
-                .store
-                .feed_after(cursor.position, now, FEED_PAGE)
-                .await?;
+            let page = match self.store.feed_after(cursor.position, now, FEED_PAGE).await {
+                Ok(page) => page,
+                Err(e) => {
+                    // What earlier pages (and earlier failures) said must change is past the
+                    // cursor now: keep it for the next tick.
+                    self.lock_retry().extend(changed);
+                    return Err(e.into());
+                }
+            };
             let Some(last) = page.last() else { break };
             cursor.position = last.entry.position;
             let full = page.len() == FEED_PAGE as usize;

@@ -220,7 +220,27 @@ impl GrantStore for PostgresStore {
         // one token, the first rotates and commits before the next gets the row — and then
         // reads its committed state (rotated: Grace; revoked: Unknown). Never two successors,
         // never a lost reuse.
+        //
+        // Locks are taken grant first, then token, as every revocation of a grant takes them
+        // (`revoke_one`): a reuse revoking the grant while a logout revokes it too must not
+        // deadlock. A token's grant never changes, so it is read unlocked first.
         let mut tx = self.pool.begin().await?;
+        let grant_id: Option<String> = sqlx::query_scalar(
+            "SELECT grant_id FROM refresh_tokens WHERE realm = $1 AND token_hash = $2",
+        )
+        .bind(realm.as_str())
+        .bind(presented_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(grant_id) = grant_id else {
+            tx.rollback().await?;
+            return Ok(Rotation::Unknown);
+        };
+        sqlx::query("SELECT 1 FROM grants WHERE realm = $1 AND id = $2 FOR NO KEY UPDATE")
+            .bind(realm.as_str())
+            .bind(&grant_id)
+            .execute(&mut *tx)
+            .await?;
         let Some(row) = sqlx::query(concat!(
             "SELECT ",
             columns!(),

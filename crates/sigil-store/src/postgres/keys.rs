@@ -49,9 +49,12 @@ impl KeyStore for PostgresStore {
     ) -> Result<bool> {
         // The realm's row is locked first: racing nodes queue here, and each next one reads
         // (READ COMMITTED: a snapshot per statement) the key the previous one committed.
+        // `NO KEY UPDATE`, not `UPDATE`: feed writers hold the feed counter and then take a
+        // `KEY SHARE` lock on the realm row (their foreign key); a full `FOR UPDATE` here would
+        // queue every feed write of every realm behind this one, and deadlock with ours.
         let mut tx = self.pool.begin().await?;
         let locked: Option<i32> =
-            sqlx::query_scalar("SELECT 1 FROM realms WHERE name = $1 FOR UPDATE")
+            sqlx::query_scalar("SELECT 1 FROM realms WHERE name = $1 FOR NO KEY UPDATE")
                 .bind(realm.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;

@@ -81,7 +81,16 @@ impl PostgresStore {
         let connect = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(e.to_string()))?
             // Appended to what the URL's `options` parameter sets (e.g. a `search_path`).
-            .options([("statement_timeout", format!("{timeout_ms}ms"))]);
+            .options([
+                ("statement_timeout", format!("{timeout_ms}ms")),
+                // A node that stalls or is cut off inside a transaction must not hold its row
+                // locks (the feed counter's, say: every node's feed writes wait on it) until
+                // TCP notices, which takes hours: PostgreSQL ends such a session.
+                (
+                    "idle_in_transaction_session_timeout",
+                    format!("{timeout_ms}ms"),
+                ),
+            ]);
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .min_connections(0)

@@ -32,6 +32,8 @@ use crate::{RealmName, Result, Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The database file, watched (`file.rs`); shared by the store's copies.
+    _watch: Option<std::sync::Arc<file::Watch>>,
 }
 
 impl SqliteStore {
@@ -61,18 +63,21 @@ impl SqliteStore {
             .foreign_keys(true)
             // A small page cache per connection keeps an idle server small.
             .pragma("cache_size", "-1024");
-        let mut pool = SqlitePoolOptions::new()
+        let pool = SqlitePoolOptions::new()
             .min_connections(1)
             .max_connections(max_connections)
             .idle_timeout(Some(Duration::from_secs(60)));
-        let path = file::path_of(&options);
-        if let Some(path) = &path {
-            pool = file::watch(pool, path.clone());
-        }
+        let (pool, watch) = file::watch(pool, &options);
         let pool = pool.connect_with(options.clone()).await?;
-        let store = Self { pool };
+        if let Some(watch) = &watch {
+            watch.attach(&pool);
+        }
+        let store = Self {
+            pool,
+            _watch: watch.map(std::sync::Arc::new),
+        };
         store.migrate().await?;
-        if path.is_some() {
+        if store._watch.is_some() {
             // Created if missing once; from now on a missing file is an outage (file.rs).
             store
                 .pool
