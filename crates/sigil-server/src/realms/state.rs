@@ -46,7 +46,7 @@ pub struct RealmState {
     /// When PAT uses were last written; shared by every version of the realm.
     pub pat_uses: Arc<PatUses>,
     /// The realm's pages: Sigil's templates with its theme applied, compiled at load.
-    pub templates: Templates,
+    pub templates: Arc<Templates>,
     /// How the pages present the realm.
     pub brand: Brand,
     clients: RwLock<ClientCache>,
@@ -110,7 +110,7 @@ impl RealmState {
         let (openid_configuration, oauth_metadata) = metadata::documents(&issuer, &keys);
         // A broken theme fails the load (so the last good state keeps serving, and the
         // registry logs the realm and this reason), never a page.
-        let templates = Templates::new(&realm.settings.theme)
+        let templates = Templates::for_theme(&realm.settings.theme)
             .map_err(|e| ServerError::Config(format!("realm {}: theme: {e}", realm.name)))?;
         let brand = Brand::from_settings(&realm.settings.brand)
             .map_err(|e| ServerError::Config(format!("realm {}: brand: {e}", realm.name)))?;

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap};
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
-#[derive(Default)]
 pub struct Browser {
     http: reqwest::Client,
     jar: BTreeMap<String, String>,
@@ -22,7 +21,14 @@ pub struct Page {
     pub body: String,
 }
 
+impl Default for Browser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Browser {
+    /// A browser that follows no redirect by itself.
     pub fn new() -> Self {
         Self {
             http: reqwest::Client::builder()
