@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::io::Write as _;
-use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -17,7 +15,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
-use common::{Serve, json, sigil};
+use common::{Serve, json, sigil, with_stdin};
 use serde_json::{Value, json};
 
 const REDIRECT: &str = "http://127.0.0.1/cb";
@@ -69,25 +67,6 @@ fn op() -> Op {
         _dir: dir,
         server,
     }
-}
-
-/// Runs `sigil ARGS` with `input` on stdin; the data directory is one that does not exist,
-/// so that a bench that opened a store would show.
-fn with_stdin(data: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = sigil(data)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 /// `sigil bench` with the flow arguments and both secrets on stdin.

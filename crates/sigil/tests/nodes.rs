@@ -10,13 +10,12 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use common::signin::{Browser, VERIFIER};
-use common::{Serve, runtime, sigil};
+use common::{Serve, eventually, run_with_stdin, runtime, sigil};
 use serde_json::Value;
 use sigil_store::testing::PgTestDatabase;
 
@@ -75,22 +74,6 @@ fn address_of(node: &Serve) -> String {
     format!("http://{}", line.trim())
 }
 
-fn with_stdin(mut command: Command, input: &str) -> std::process::Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn serve(data: &Path, url: &str, issuer: Option<&str>) -> Serve {
     let mut command = on_database(data, url);
     command.args(["serve", "--listen", "127.0.0.1:0"]);
@@ -126,7 +109,7 @@ fn cluster() -> Option<Cluster> {
         "--rsa-bits",
         "2048",
     ]);
-    let created = with_stdin(
+    let created = run_with_stdin(
         {
             let mut c = on_database(&data, db.url());
             c.args(["user", "create", "alice", "--password-stdin"]);
@@ -205,20 +188,6 @@ async fn refresh(node: &str, secret: &str, refresh_token: &str) -> (u16, Value) 
         ("refresh_token", refresh_token),
     ];
     token(node, secret, &form).await
-}
-
-/// Polls `check` until it holds: a bound on a failure (changes reach a node within its one
-/// second refresh), not a wait.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[test]

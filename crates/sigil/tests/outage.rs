@@ -9,21 +9,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Serve, json, runtime};
+use common::{Serve, eventually, json, runtime};
 use serde_json::Value;
-
-/// Polls `check` until it holds: a bound on a failure, not a wait.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 async fn status(url: String) -> u16 {
     reqwest::get(url).await.unwrap().status().as_u16()

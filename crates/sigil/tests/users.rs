@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
-use common::{json, runtime, sigil};
+use common::{json, runtime, sigil, with_stdin};
 use serde_json::{Value, json};
 use sigil_server::users::{Password, PasswordHashing, Verification};
 use sigil_store::{RealmName, UserStore as _};
@@ -21,24 +20,6 @@ fn data_with_realm() -> (tempfile::TempDir, PathBuf) {
     let data = dir.path().join("data");
     json(&data, &["realm", "create", "acme", "--rsa-bits", "2048"]);
     (dir, data)
-}
-
-/// Runs `sigil ARGS` with `input` on stdin.
-fn with_stdin(data: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = sigil(data)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn stdout_json(output: &Output) -> Value {

@@ -23,6 +23,45 @@ pub fn sigil(data_dir: &Path) -> Command {
     command
 }
 
+/// Runs `command` with `input` on its standard input (secrets go this way, never in argv).
+pub fn run_with_stdin(mut command: Command, input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `sigil ARGS` on `data_dir` with `input` on standard input.
+pub fn with_stdin(data_dir: &Path, args: &[&str], input: &str) -> std::process::Output {
+    let mut command = sigil(data_dir);
+    command.args(args);
+    run_with_stdin(command, input)
+}
+
+/// Polls `check` until it holds: a bound on a failure (what a running server learns from the
+/// store arrives within its one-second refresh), not a wait.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Runs a store command with `--json` and parses its output.
 pub fn json(data_dir: &Path, args: &[&str]) -> Value {
     let output = sigil(data_dir).args(args).arg("--json").output().unwrap();
