@@ -6,7 +6,10 @@
 //! transaction: the row lock is held until that transaction ends, so the next writer takes
 //! the next position only once this one's entry is visible (or rolled back). Positions thus
 //! become visible in increasing order; a reader asking for "after my last position" misses
-//! nothing. Every writer takes the counter as its last lock, so it never joins a deadlock.
+//! nothing. Every writer takes the counter as its last contended lock, so it never joins a
+//! deadlock: after it comes only the foreign key's `KEY SHARE` on the realm's row, which
+//! nothing holds in a conflicting mode (realm rows are locked `FOR NO KEY UPDATE` and
+//! updated in non-key columns only; realms are never deleted or renamed).
 
 use sqlx::Row as _;
 use sqlx::postgres::{PgConnection, PgRow};
