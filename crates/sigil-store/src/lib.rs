@@ -12,6 +12,7 @@
 mod error;
 pub mod model;
 pub mod postgres;
+mod rows;
 mod schema;
 pub mod sqlite;
 

@@ -1,10 +1,7 @@
 use async_trait::async_trait;
-use sqlx::Row as _;
-use sqlx::postgres::PgRow;
 
-use super::{
-    PostgresStore, conflict_as, feed, json_list, parse_list, require_realm, to_i64, to_u64,
-};
+use super::records::client;
+use super::{PostgresStore, conflict_as, feed, json_list, require_realm, to_i64};
 use crate::{ClientRecord, ClientStore, RealmName, Result, StoreError};
 
 /// Every column of a client, as a literal (sqlx takes only static SQL, so `concat!` builds it).
@@ -13,24 +10,6 @@ macro_rules! columns {
         "client_id, name, secret_hash, auth_method, grant_types, redirect_uris, scopes, \
          audiences, access_token_ttl_secs, signing_alg, created_at, settings"
     };
-}
-
-fn client(row: &PgRow) -> Result<ClientRecord> {
-    let ttl: Option<i64> = row.try_get("access_token_ttl_secs")?;
-    Ok(ClientRecord {
-        client_id: row.try_get("client_id")?,
-        name: row.try_get("name")?,
-        secret_hash: row.try_get("secret_hash")?,
-        auth_method: row.try_get("auth_method")?,
-        grant_types: parse_list(row.try_get("grant_types")?)?,
-        redirect_uris: parse_list(row.try_get("redirect_uris")?)?,
-        scopes: parse_list(row.try_get("scopes")?)?,
-        audiences: parse_list(row.try_get("audiences")?)?,
-        access_token_ttl_secs: ttl.map(to_u64),
-        signing_alg: row.try_get("signing_alg")?,
-        created_at: row.try_get("created_at")?,
-        settings: serde_json::from_str(row.try_get("settings")?)?,
-    })
 }
 
 #[async_trait]

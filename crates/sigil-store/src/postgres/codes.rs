@@ -1,10 +1,9 @@
 //! Authorization codes (RFC 6749 §4.1.2): single use, by digest.
 
 use async_trait::async_trait;
-use sqlx::Row as _;
-use sqlx::postgres::PgRow;
 
-use super::{PostgresStore, conflict_as, json_list, parse_list, require_realm};
+use super::records::code;
+use super::{PostgresStore, conflict_as, json_list, require_realm};
 use crate::{CodeRecord, CodeStore, RealmName, Result, TakenCode};
 
 macro_rules! columns {
@@ -12,26 +11,6 @@ macro_rules! columns {
         "code_hash, grant_id, client_id, user_id, session_id, redirect_uri, scope, nonce, \
          code_challenge, claims, auth_time, amr, acr, created_at, expires_at"
     };
-}
-
-fn code(row: &PgRow) -> Result<CodeRecord> {
-    Ok(CodeRecord {
-        code_hash: row.try_get("code_hash")?,
-        grant_id: row.try_get("grant_id")?,
-        client_id: row.try_get("client_id")?,
-        user_id: row.try_get("user_id")?,
-        session_id: row.try_get("session_id")?,
-        redirect_uri: row.try_get("redirect_uri")?,
-        scope: row.try_get("scope")?,
-        nonce: row.try_get("nonce")?,
-        code_challenge: row.try_get("code_challenge")?,
-        claims: row.try_get("claims")?,
-        auth_time: row.try_get("auth_time")?,
-        amr: parse_list(row.try_get("amr")?)?,
-        acr: row.try_get("acr")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-    })
 }
 
 #[async_trait]

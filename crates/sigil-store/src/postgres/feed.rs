@@ -12,8 +12,9 @@
 //! updated in non-key columns only; realms are never deleted or renamed).
 
 use sqlx::Row as _;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::PgConnection;
 
+use super::records::entry;
 use crate::{
     CLIENT_FEED_RETENTION_SECS, FeedEntry, FeedKind, RealmName, Result, Revocation, StoreError,
 };
@@ -174,17 +175,6 @@ pub(super) async fn head(conn: &mut PgConnection) -> Result<i64> {
         .fetch_optional(conn)
         .await?;
     value.ok_or_else(|| StoreError::Corrupt("the feed_counter row is missing".into()))
-}
-
-fn entry(row: &PgRow) -> Result<Revocation> {
-    let kind: String = row.try_get("kind")?;
-    Ok(Revocation {
-        position: row.try_get("position")?,
-        kind: FeedKind::from_name(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("revocation feed kind {kind:?}")))?,
-        id: row.try_get("id")?,
-        expires_at: row.try_get("expires_at")?,
-    })
 }
 
 /// Deletes at most `batch` expired entries, then gives unstamped client and realm entries their

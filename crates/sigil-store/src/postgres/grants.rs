@@ -3,9 +3,10 @@
 
 use async_trait::async_trait;
 use sqlx::Row as _;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::PgConnection;
 
-use super::{PostgresStore, conflict_as, feed, json_list, parse_list, require_realm};
+use super::records::grant;
+use super::{PostgresStore, conflict_as, feed, json_list, require_realm};
 use crate::{
     FeedKind, GrantRecord, GrantStore, RealmName, RefreshRecord, Result, Rotation, StoreError,
 };
@@ -15,22 +16,6 @@ macro_rules! columns {
         "g.id, g.client_id, g.user_id, g.session_id, g.scope, g.auth_time, g.created_at, \
          g.expires_at, g.revoked_at, g.amr, g.claims"
     };
-}
-
-fn grant(row: &PgRow) -> Result<GrantRecord> {
-    Ok(GrantRecord {
-        id: row.try_get("id")?,
-        client_id: row.try_get("client_id")?,
-        user_id: row.try_get("user_id")?,
-        session_id: row.try_get("session_id")?,
-        scope: row.try_get("scope")?,
-        auth_time: row.try_get("auth_time")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-        amr: parse_list(row.try_get("amr")?)?,
-        claims: row.try_get("claims")?,
-    })
 }
 
 async fn insert_refresh(

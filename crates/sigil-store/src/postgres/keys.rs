@@ -1,23 +1,9 @@
 use async_trait::async_trait;
-use sqlx::Row as _;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::PgConnection;
 
+use super::records::key;
 use super::{PostgresStore, bump_realm_version, conflict_as, feed};
 use crate::{KeyRecord, KeyStore, RealmName, Result, StoreError};
-
-fn key(row: &PgRow) -> Result<KeyRecord> {
-    Ok(KeyRecord {
-        kid: row.try_get("kid")?,
-        alg: row.try_get("alg")?,
-        public_jwk: row.try_get("public_jwk")?,
-        private_sealed: row.try_get("private_sealed")?,
-        created_at: row.try_get("created_at")?,
-        publish_at: row.try_get("publish_at")?,
-        activate_at: row.try_get("activate_at")?,
-        retired_at: row.try_get("retired_at")?,
-        origin: row.try_get("origin")?,
-    })
-}
 
 #[async_trait]
 impl KeyStore for PostgresStore {

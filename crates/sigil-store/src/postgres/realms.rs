@@ -1,20 +1,9 @@
 use async_trait::async_trait;
 use sqlx::Row as _;
-use sqlx::postgres::PgRow;
 
+use super::records::realm;
 use super::{PostgresStore, conflict_as, feed};
 use crate::{KeyRecord, Realm, RealmName, RealmSettings, RealmStore, Result, StoreError};
-
-fn realm(row: &PgRow) -> Result<Realm> {
-    let name: String = row.try_get("name")?;
-    let settings: String = row.try_get("settings")?;
-    Ok(Realm {
-        name: RealmName::new(name).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        settings: serde_json::from_str(&settings)?,
-        version: row.try_get("version")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
 
 #[async_trait]
 impl RealmStore for PostgresStore {

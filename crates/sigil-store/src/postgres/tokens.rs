@@ -1,21 +1,8 @@
 use async_trait::async_trait;
-use sqlx::Row as _;
-use sqlx::postgres::PgRow;
 
+use super::records::pat;
 use super::{PostgresStore, feed, require_realm};
 use crate::{FeedEntry, FeedKind, PatRecord, RealmName, Result, Revocation, TokenStore};
-
-fn pat(row: &PgRow) -> Result<PatRecord> {
-    Ok(PatRecord {
-        jti: row.try_get("jti")?,
-        user_id: row.try_get("user_id")?,
-        name: row.try_get("name")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
-}
 
 macro_rules! pat_columns {
     () => {

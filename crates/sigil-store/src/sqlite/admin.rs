@@ -1,20 +1,8 @@
 use async_trait::async_trait;
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
 use super::SqliteStore;
+use super::records::admin_token;
 use crate::{AdminStore, AdminTokenRecord, Result, StoreError};
-
-fn admin_token(row: &SqliteRow) -> Result<AdminTokenRecord> {
-    Ok(AdminTokenRecord {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        token_hash: row.try_get("token_hash")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-    })
-}
 
 #[async_trait]
 impl AdminStore for SqliteStore {

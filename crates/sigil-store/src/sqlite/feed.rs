@@ -2,9 +2,9 @@
 //! a server holds in memory adds, in the writer's transaction, so that the entry exists exactly
 //! when the change does.
 
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Row as _, Sqlite, SqliteConnection, Transaction};
 
+use super::records::entry;
 use crate::{
     CLIENT_FEED_RETENTION_SECS, FeedEntry, FeedKind, RealmName, Result, Revocation, StoreError,
 };
@@ -123,17 +123,6 @@ pub(super) async fn head(conn: &mut SqliteConnection) -> Result<i64> {
             .fetch_optional(conn)
             .await?;
     Ok(seq.unwrap_or(0))
-}
-
-fn entry(row: &SqliteRow) -> Result<Revocation> {
-    let kind: String = row.try_get("kind")?;
-    Ok(Revocation {
-        position: row.try_get("position")?,
-        kind: FeedKind::from_name(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("revocation feed kind {kind:?}")))?,
-        id: row.try_get("id")?,
-        expires_at: row.try_get("expires_at")?,
-    })
 }
 
 /// Deletes expired entries, then gives unstamped client and realm entries their retention from `now`.

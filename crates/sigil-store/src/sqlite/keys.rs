@@ -1,23 +1,8 @@
 use async_trait::async_trait;
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
+use super::records::key;
 use super::{SqliteStore, bump_realm_version};
 use crate::{KeyRecord, KeyStore, RealmName, Result, StoreError};
-
-fn key(row: &SqliteRow) -> Result<KeyRecord> {
-    Ok(KeyRecord {
-        kid: row.try_get("kid")?,
-        alg: row.try_get("alg")?,
-        public_jwk: row.try_get("public_jwk")?,
-        private_sealed: row.try_get("private_sealed")?,
-        created_at: row.try_get("created_at")?,
-        publish_at: row.try_get("publish_at")?,
-        activate_at: row.try_get("activate_at")?,
-        retired_at: row.try_get("retired_at")?,
-        origin: row.try_get("origin")?,
-    })
-}
 
 #[async_trait]
 impl KeyStore for SqliteStore {

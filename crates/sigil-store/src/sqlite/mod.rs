@@ -25,6 +25,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+use crate::rows::{conflict_as, json_list, parse_list, to_i64, to_u32};
 use crate::schema::{Migration, SQLITE};
 use crate::{RealmName, Result, Store, StoreError};
 
@@ -180,30 +181,7 @@ async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>> 
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
-/// Renames a uniqueness conflict after the record it is about.
-fn conflict_as(what: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |e| match StoreError::from(e) {
-        StoreError::Conflict(_) => StoreError::Conflict(what()),
-        other => other,
-    }
-}
-
-fn to_u32(value: i64) -> u32 {
-    u32::try_from(value).unwrap_or(u32::MAX)
-}
-
-fn json_list(items: &[String]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
-}
-
-fn parse_list(text: &str) -> Result<Vec<String>> {
-    Ok(serde_json::from_str(text)?)
-}
-
-fn to_i64(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn to_u64(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
+/// Records from this backend's rows (`crate::rows`).
+mod records {
+    crate::rows::decoders!(sqlx::sqlite::SqliteRow);
 }

@@ -1,20 +1,9 @@
 use async_trait::async_trait;
 use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
+use super::records::realm;
 use super::{SqliteStore, begin_write, bump_realm_version, feed};
 use crate::{KeyRecord, Realm, RealmName, RealmSettings, RealmStore, Result, StoreError};
-
-fn realm(row: &SqliteRow) -> Result<Realm> {
-    let name: String = row.try_get("name")?;
-    let settings: String = row.try_get("settings")?;
-    Ok(Realm {
-        name: RealmName::new(name).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        settings: serde_json::from_str(&settings)?,
-        version: row.try_get("version")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
 
 #[async_trait]
 impl RealmStore for SqliteStore {

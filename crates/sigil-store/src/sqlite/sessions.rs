@@ -2,28 +2,13 @@
 //! through the revocation feed.
 
 use async_trait::async_trait;
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteStore, begin_write, conflict_as, feed, json_list, parse_list, require_realm};
+use super::records::session;
+use super::{SqliteStore, begin_write, conflict_as, feed, json_list, require_realm};
 use crate::{FeedKind, RealmName, Result, SessionRecord, SessionStore, StoreError};
 
 const COLUMNS: &str = "id, secret_hash, user_id, auth_time, amr, created_at, last_seen_at, \
                        expires_at, ended_at";
-
-fn session(row: &SqliteRow) -> Result<SessionRecord> {
-    Ok(SessionRecord {
-        id: row.try_get("id")?,
-        secret_hash: row.try_get("secret_hash")?,
-        user_id: row.try_get("user_id")?,
-        auth_time: row.try_get("auth_time")?,
-        amr: parse_list(row.try_get("amr")?)?,
-        created_at: row.try_get("created_at")?,
-        last_seen_at: row.try_get("last_seen_at")?,
-        expires_at: row.try_get("expires_at")?,
-        ended_at: row.try_get("ended_at")?,
-    })
-}
 
 #[async_trait]
 impl SessionStore for SqliteStore {

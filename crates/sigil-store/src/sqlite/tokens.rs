@@ -1,21 +1,8 @@
 use async_trait::async_trait;
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
+use super::records::pat;
 use super::{SqliteStore, begin_write, feed, require_realm};
 use crate::{FeedEntry, FeedKind, PatRecord, RealmName, Result, Revocation, TokenStore};
-
-fn pat(row: &SqliteRow) -> Result<PatRecord> {
-    Ok(PatRecord {
-        jti: row.try_get("jti")?,
-        user_id: row.try_get("user_id")?,
-        name: row.try_get("name")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
-}
 
 const PAT_COLUMNS: &str = "jti, user_id, name, created_at, expires_at, last_used_at, revoked_at";
 

@@ -1,8 +1,7 @@
 use async_trait::async_trait;
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteStore, json_list, parse_list, require_realm};
+use super::records::user;
+use super::{SqliteStore, json_list, require_realm};
 use crate::{RealmName, Result, StoreError, UserRecord, UserStore};
 
 /// Every column of a user, as a literal (sqlx takes only static SQL, so `concat!` builds it).
@@ -11,28 +10,6 @@ macro_rules! columns {
         "id, username, created_at, updated_at, email, email_verified, name, given_name, \
          family_name, claims, user_groups, allowed_scopes, password_hash, disabled"
     };
-}
-
-fn user(row: &SqliteRow) -> Result<UserRecord> {
-    let claims: String = row.try_get("claims")?;
-    let groups: String = row.try_get("user_groups")?;
-    let allowed: Option<String> = row.try_get("allowed_scopes")?;
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        email: row.try_get("email")?,
-        email_verified: row.try_get("email_verified")?,
-        name: row.try_get("name")?,
-        given_name: row.try_get("given_name")?,
-        family_name: row.try_get("family_name")?,
-        claims: serde_json::from_str(&claims)?,
-        groups: parse_list(&groups)?,
-        allowed_scopes: allowed.as_deref().map(parse_list).transpose()?,
-        password_hash: row.try_get("password_hash")?,
-        disabled: row.try_get("disabled")?,
-    })
 }
 
 /// The user's JSON columns: claims, groups, allowed scopes (`None` stays SQL NULL).
