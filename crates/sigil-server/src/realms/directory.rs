@@ -88,9 +88,7 @@ impl Directory {
     pub fn learn(&self, name: &RealmName) {
         let mut names = self.lock();
         names.absent.remove(name);
-        if !names.listed.contains(name) {
-            names.listed.insert(name.clone());
-        }
+        names.listed.insert(name.clone());
     }
 
     /// Starts a new tick: absent names may be looked up again, and the budget is full.

@@ -221,21 +221,19 @@ impl RealmRegistry {
     /// keeps its state and is retried at the next call.
     pub async fn refresh(&self) -> Result<(), ServerError> {
         self.directory.tick();
-        let mut changed = self.follow_feed().await?;
+        let changed = self.follow_feed().await?;
         let now = self.clock.now();
         let loaded: Vec<Arc<RealmState>> = self
             .loaded
             .read()
             .map(|l| l.values().cloned().collect())
             .unwrap_or_default();
-        for state in &loaded {
-            if state.keys.next_transition().is_some_and(|t| t <= now) {
-                changed.insert(state.name.clone());
-            }
-        }
-        for state in loaded.iter().filter(|s| changed.contains(&s.name)) {
-            let keys_due = state.keys.next_transition().is_some_and(|t| t <= now);
-            match self.reload(state, keys_due).await {
+        let keys_due = |state: &RealmState| state.keys.next_transition().is_some_and(|t| t <= now);
+        for state in loaded
+            .iter()
+            .filter(|s| keys_due(s) || changed.contains(&s.name))
+        {
+            match self.reload(state, keys_due(state)).await {
                 Ok(()) => self.recovered(&state.name),
                 Err(e) => {
                     self.lock_retry().insert(state.name.clone());
