@@ -141,6 +141,20 @@ fn client(id: &str) -> ClientRecord {
             id_token_signed_response_alg: Some("ES256".into()),
             logo_uri: Some("https://app.example/logo.png".into()),
             first_party: true,
+            jwks_uri: Some("https://app.example/jwks.json".into()),
+            jwks: Some(
+                serde_json::json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}),
+            ),
+            subject_type: Some("pairwise".into()),
+            sector_identifier: Some("app.example".into()),
+            default_max_age: Some(3_600),
+            contacts: vec!["ops@app.example".into()],
+            localized: [("client_name#fr".to_owned(), "l'appli".to_owned())].into(),
+            registration: Some(DynamicRegistration {
+                access_token_sha256: "x".repeat(43),
+                registered_at: 2_000,
+                registered_from: Some("192.0.2.1".into()),
+            }),
             ..ClientSettings::default()
         },
     }

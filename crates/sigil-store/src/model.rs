@@ -242,6 +242,60 @@ pub struct ClientSettings {
     pub require_pkce: bool,
     /// Issue a refresh token (when the client has the grant) even without `offline_access`.
     pub refresh_without_offline_access: bool,
+    /// `application_type` (OIDC Registration §2): `web` or `native`; `web` when absent.
+    pub application_type: Option<String>,
+    /// `response_types` as registered (RFC 7591 §2), echoed back; `["code"]` when empty.
+    pub response_types: Vec<String>,
+    /// `jwks` (RFC 7591 §2): the client's public keys, as registered (a JWK Set document).
+    /// Exclusive with `jwks_uri`.
+    pub jwks: Option<serde_json::Value>,
+    /// `jwks_uri` (RFC 7591 §2): where the client publishes its public keys.
+    pub jwks_uri: Option<String>,
+    /// `token_endpoint_auth_signing_alg`: the one algorithm of its `private_key_jwt`
+    /// assertions, when it pinned one.
+    pub token_endpoint_auth_signing_alg: Option<String>,
+    /// `request_object_signing_alg` (OIDC Registration §2): the algorithm its request objects
+    /// must be signed with, when it pinned one.
+    pub request_object_signing_alg: Option<String>,
+    /// `request_object_encryption_alg`: the key management algorithm of its encrypted request
+    /// objects, when it registered one.
+    pub request_object_encryption_alg: Option<String>,
+    /// `request_object_encryption_enc`: their content encryption (A128CBC-HS256 by default
+    /// when an alg is registered).
+    pub request_object_encryption_enc: Option<String>,
+    /// `require_pushed_authorization_requests` (RFC 9126 §6).
+    pub require_pushed_authorization_requests: bool,
+    /// `subject_type` (OIDC Core §8): `public` or `pairwise`; the realm's default when absent.
+    pub subject_type: Option<String>,
+    /// `sector_identifier_uri` (OIDC Core §8.1), as registered.
+    pub sector_identifier_uri: Option<String>,
+    /// The sector identifier pairwise subjects are derived from: the host of the
+    /// `sector_identifier_uri`, else of the one redirect URI host; fixed at registration so
+    /// that issuing a token never fetches anything.
+    pub sector_identifier: Option<String>,
+    /// `default_max_age` (OIDC Registration §2), in seconds.
+    pub default_max_age: Option<u64>,
+    /// `require_auth_time` (OIDC Registration §2).
+    pub require_auth_time: bool,
+    /// `contacts` (RFC 7591 §2).
+    pub contacts: Vec<String>,
+    /// Localised human-readable members, keyed by the member as registered
+    /// (`client_name#fr`, `tos_uri#de-CH`; RFC 7591 §2.2).
+    pub localized: std::collections::BTreeMap<String, String>,
+    /// Present when the client registered itself (RFC 7591): how it manages its registration.
+    pub registration: Option<DynamicRegistration>,
+}
+
+/// What Sigil keeps of a dynamic registration (RFC 7591 §3.2.1, RFC 7592).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamicRegistration {
+    /// SHA-256 of the registration access token, base64url; the token itself is never stored.
+    pub access_token_sha256: String,
+    /// When the client registered (or last updated its registration).
+    pub registered_at: i64,
+    /// The address that registered it, for review and for the per-address limit.
+    pub registered_from: Option<String>,
 }
 
 /// A person who signs in: the subject of ID tokens and the source of their claims (OIDC Core
