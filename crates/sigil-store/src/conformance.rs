@@ -11,11 +11,13 @@ mod feed;
 mod janitor;
 mod people;
 mod races;
+mod registration;
 
 pub use feed::*;
 pub use janitor::*;
 pub use people::*;
 pub use races::*;
+pub use registration::*;
 
 /// Expands to one `#[tokio::test]` per case; `$make` is an async fn returning a fresh store
 /// (any type that derefs to a [`Store`]). With `optional`, `$make` returns an `Option` of one,
@@ -48,10 +50,12 @@ macro_rules! conformance_tests {
             people_writes_need_a_realm, people_schema_rules,
             the_janitor_deletes_only_dead_rows_in_bounded_batches,
             realm_changes_enter_the_feed, realm_entries_are_stamped_like_client_entries,
-            feed_after_spans_realms, feed_head_is_the_newest_position, realm_pages);
+            feed_after_spans_realms, feed_head_is_the_newest_position, realm_pages,
+            initial_access_tokens_expire_and_run_out, initial_access_tokens_are_realm_scoped);
         $crate::conformance_tests!(@races $mode $make;
             racing_takers_of_a_code_take_it_once, racing_refreshes_rotate_once,
-            racing_login_failures_are_all_counted, racing_ends_and_revocations_happen_once);
+            racing_login_failures_are_all_counted, racing_ends_and_revocations_happen_once,
+            racing_registrations_spend_each_use_once);
     };
     (@races $mode:ident $make:path; $($case:ident),* $(,)?) => {
         $(

@@ -326,6 +326,26 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear_login_failures(&self, realm: &RealmName, key: &str) -> Result<()>;
 }
 
+/// Initial access tokens of dynamic registration (RFC 7591 §3).
+#[async_trait]
+pub trait RegistrationStore: Send + Sync {
+    /// Stores a new initial access token.
+    async fn insert_initial_access_token(
+        &self,
+        realm: &RealmName,
+        token: &InitialAccessTokenRecord,
+    ) -> Result<()>;
+    /// Spends one use of the token with this digest, atomically: `true` if it exists, has not
+    /// expired at `now` and had a use left (of any number of concurrent callers, no more
+    /// succeed than it had uses); `false`, changing nothing, otherwise.
+    async fn spend_initial_access_token(
+        &self,
+        realm: &RealmName,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<bool>;
+}
+
 /// How long a [`FeedKind::Client`] or [`FeedKind::Realm`] entry stays in the feed after the first purge that sees it.
 pub const CLIENT_FEED_RETENTION_SECS: i64 = 24 * 3600;
 
@@ -358,6 +378,7 @@ pub trait Store:
     + SessionStore
     + ConsentStore
     + ThrottleStore
+    + RegistrationStore
     + JanitorStore
     + std::fmt::Debug
 {

@@ -123,6 +123,72 @@ pub struct RealmSettings {
     pub brand: RealmBrand,
     /// Page templates replacing Sigil's by name (`login.html`, …): the realm's theme.
     pub theme: std::collections::BTreeMap<String, String>,
+    /// Who may register clients at `/register` (RFC 7591 §3): nobody unless the operator
+    /// opens it.
+    pub registration: RegistrationPolicy,
+    /// Open registrations allowed per client address and hour, counted across nodes.
+    pub registrations_per_hour: u32,
+    /// `subject_type` of clients that registered none (OIDC Core §8): `public` when unset.
+    pub default_subject_type: Option<String>,
+}
+
+/// Who may use a realm's registration endpoint (RFC 7591 §3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationPolicy {
+    /// Nobody: `/register` refuses every request.
+    #[default]
+    Closed,
+    /// A caller presenting an initial access token (RFC 7591 §3, `sigil client initial-token`).
+    Token,
+    /// Anyone, within the per-address limit.
+    Open,
+}
+
+impl RegistrationPolicy {
+    /// Every policy.
+    pub const ALL: [Self; 3] = [Self::Closed, Self::Token, Self::Open];
+
+    /// The name used in settings and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Token => "token",
+            Self::Open => "open",
+        }
+    }
+
+    /// The policy a name names.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+}
+
+/// An initial access token for dynamic registration (RFC 7591 §3), kept as a digest.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InitialAccessTokenRecord {
+    /// SHA-256 of the token.
+    pub token_hash: Vec<u8>,
+    /// Creation time.
+    pub created_at: i64,
+    /// No registration is accepted with it from this time on; `None`: never expires.
+    pub expires_at: Option<i64>,
+    /// How many registrations it admits; `None`: any number.
+    pub max_uses: Option<u32>,
+    /// How many it has admitted.
+    pub uses: u32,
+}
+
+impl fmt::Debug for InitialAccessTokenRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InitialAccessTokenRecord")
+            .field("token_hash", &"[redacted]")
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("max_uses", &self.max_uses)
+            .field("uses", &self.uses)
+            .finish()
+    }
 }
 
 /// A realm's branding on its pages. Each unset field keeps Sigil's default.
@@ -159,6 +225,9 @@ impl Default for RealmSettings {
             login_failure_window_secs: 15 * 60,
             brand: RealmBrand::default(),
             theme: std::collections::BTreeMap::new(),
+            registration: RegistrationPolicy::Closed,
+            registrations_per_hour: 10,
+            default_subject_type: None,
         }
     }
 }

@@ -14,6 +14,7 @@ mod grants;
 mod janitor;
 mod keys;
 mod realms;
+mod registration;
 mod sessions;
 mod throttle;
 mod tokens;

@@ -20,11 +20,12 @@ const SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN
     (SELECT rowid FROM sessions WHERE expires_at <= ?1 LIMIT ?2)";
 /// A failure counts only within its realm's window (`login_failure_window_secs`, 15 minutes
 /// when a realm's settings predate it): once the last failure is that old, the row says
-/// nothing any more.
+/// nothing any more. Registrations per address are counted in the same table in windows of an
+/// hour, so no row goes before an hour has passed.
 const THROTTLE: &str = "DELETE FROM login_failures WHERE rowid IN
     (SELECT f.rowid FROM login_failures f JOIN realms r ON r.name = f.realm
      WHERE f.last_failure_at
-         + COALESCE(json_extract(r.settings, '$.login_failure_window_secs'), 900) <= ?1
+         + MAX(COALESCE(json_extract(r.settings, '$.login_failure_window_secs'), 900), 3600) <= ?1
      LIMIT ?2)";
 
 #[async_trait]

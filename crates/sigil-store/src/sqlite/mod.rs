@@ -10,6 +10,7 @@ mod grants;
 mod janitor;
 mod keys;
 mod realms;
+mod registration;
 mod sessions;
 mod throttle;
 mod tokens;
