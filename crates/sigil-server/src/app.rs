@@ -20,7 +20,8 @@ use tower_http::trace::TraceLayer;
 use crate::clock::Clock;
 use crate::connections::ConnectionLimits;
 use crate::endpoints::{
-    authorize, consent, discovery, introspect, jwks, login, logout, revoke, token, userinfo,
+    authorize, consent, discovery, introspect, jwks, login, logout, register, revoke, token,
+    userinfo,
 };
 use crate::http::json_error;
 use crate::op::Context;
@@ -53,6 +54,8 @@ pub struct ServerConfig {
     pub connections: ConnectionLimits,
     /// Serve `/playground` (dev mode only).
     pub playground: bool,
+    /// Which redirect URIs (and `sector_identifier_uri`s) dynamic registration admits.
+    pub redirect_policy: crate::clients::RedirectUriPolicy,
 }
 
 impl Default for ServerConfig {
@@ -66,6 +69,7 @@ impl Default for ServerConfig {
             started_at: Instant::now(),
             connections: ConnectionLimits::default(),
             playground: false,
+            redirect_policy: crate::clients::RedirectUriPolicy::Production,
         }
     }
 }
@@ -85,6 +89,8 @@ pub struct App {
     pub cache_control: HeaderValue,
     /// How passwords are verified at login (argon2id on the bounded pool).
     pub passwords: PasswordHashing,
+    /// What dynamic registration changes goes through the one provisioning path.
+    pub provisioner: provision::Provisioner,
 }
 
 /// A bound, not yet running server.
@@ -114,6 +120,12 @@ impl Server {
             None => format!("http://{local}"),
         };
         let metrics = Arc::new(Metrics::default());
+        let passwords = PasswordHashing::owasp();
+        let provisioner =
+            provision::Provisioner::new(store.clone(), master.clone(), clock.clone(), rng.clone())
+                .await?
+                .with_redirect_policy(config.redirect_policy)
+                .with_password_hashing(passwords.clone());
         let realms = Arc::new(
             RealmRegistry::new(
                 store.clone(),
@@ -128,9 +140,10 @@ impl Server {
             ctx: Context::new(store, clock, rng),
             realms,
             cache_control: crate::http::public_cache_control(config.jwks_max_age_secs),
-            passwords: PasswordHashing::owasp(),
+            passwords,
             config,
             metrics,
+            provisioner,
         });
         Ok(Self {
             listener,
@@ -358,6 +371,10 @@ fn handler(endpoint: Endpoint) -> MethodRouter<Arc<App>> {
         Endpoint::Consent => post(consent::consent),
         Endpoint::Userinfo => get(userinfo::userinfo).post(userinfo::userinfo),
         Endpoint::Logout => get(logout::logout).post(logout::logout),
+        Endpoint::Register => post(register::register),
+        Endpoint::RegisteredClient => get(register::read)
+            .put(register::update)
+            .delete(register::delete),
     };
     method_router.fallback(method_not_allowed)
 }

@@ -30,6 +30,10 @@ pub enum Endpoint {
     Userinfo,
     /// RP-Initiated Logout 1.0 §2.
     Logout,
+    /// Dynamic client registration (RFC 7591 §3, OIDC Dynamic Client Registration 1.0 §3).
+    Register,
+    /// A registered client's own registration (RFC 7592 §2: read, update, delete).
+    RegisteredClient,
 }
 
 /// One row of the table.
@@ -120,6 +124,18 @@ pub const ROUTES: &[Route] = &[
         path: "/logout",
         aliases: &["/protocol/openid-connect/logout"],
         metadata: Some("end_session_endpoint"),
+    },
+    Route {
+        endpoint: Endpoint::Register,
+        path: "/register",
+        aliases: &["/clients-registrations/openid-connect"],
+        metadata: Some("registration_endpoint"),
+    },
+    Route {
+        endpoint: Endpoint::RegisteredClient,
+        path: "/register/{client_id}",
+        aliases: &["/clients-registrations/openid-connect/{client_id}"],
+        metadata: None,
     },
 ];
 

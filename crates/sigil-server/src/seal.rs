@@ -22,6 +22,8 @@ pub const CHECK_META_KEY: &str = "master_key_check";
 /// The master key. `Debug` never shows it.
 pub struct MasterKey {
     key: LessSafeKey,
+    /// HMAC-SHA256 under the master key, for secrets derived from it ([`Self::derive`]).
+    mac: aws_lc_rs::hmac::Key,
     check: String,
     rng: SystemRandom,
 }
@@ -41,9 +43,23 @@ impl MasterKey {
         let tag = aws_lc_rs::hmac::sign(&mac_key, b"sigil master key check v1");
         Ok(Self {
             key: LessSafeKey::new(unbound),
+            mac: mac_key.clone(),
             check: sigil_jose::base64url::encode(&tag.as_ref()[..16]),
             rng: SystemRandom::new(),
         })
+    }
+
+    /// A 256-bit secret for `context` (e.g. `pairwise-salt:<realm>`), the same for every
+    /// node and every start with this master key, unrelated to any other context's: HMAC-SHA256
+    /// of a domain-separated label. Nothing to store, so nothing for nodes to race on.
+    pub fn derive(&self, context: &str) -> Zeroizing<[u8; 32]> {
+        let mut label = Vec::with_capacity(context.len() + 16);
+        label.extend_from_slice(b"sigil derive v1\0");
+        label.extend_from_slice(context.as_bytes());
+        let tag = aws_lc_rs::hmac::sign(&self.mac, &label);
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(tag.as_ref());
+        out
     }
 
     /// A master key from its base64 or base64url text (as in `SIGIL_MASTER_KEY`).
@@ -178,5 +194,17 @@ mod tests {
         assert_ne!(key.check_value(), other.check_value());
         assert!(MasterKey::from_bytes(&[1; 16]).is_err());
         assert_eq!(format!("{key:?}"), "MasterKey([redacted])");
+    }
+
+    #[test]
+    fn derived_secrets_are_stable_per_context_and_key() {
+        let key = MasterKey::from_bytes(&[7; 32]).unwrap();
+        let again = MasterKey::from_bytes(&[7; 32]).unwrap();
+        let other = MasterKey::from_bytes(&[8; 32]).unwrap();
+        let a = key.derive("pairwise-salt:acme");
+        assert_eq!(*a, *again.derive("pairwise-salt:acme"));
+        assert_ne!(*a, *key.derive("pairwise-salt:acmf"));
+        assert_ne!(*a, *other.derive("pairwise-salt:acme"));
+        assert_ne!(a.as_slice(), key.check_value().as_bytes());
     }
 }

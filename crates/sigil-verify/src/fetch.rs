@@ -86,6 +86,20 @@ impl HttpClient {
         Ok(parsed)
     }
 
+    /// GETs a JSON document at `url` (checked by [`Self::url`]) within the timeout and size
+    /// limit: its bytes, for callers outside the verifier (an OP fetching a client's
+    /// `sector_identifier_uri`).
+    pub async fn get_document(&self, url: &str) -> Result<Vec<u8>, Error> {
+        let url = self.url(url)?;
+        match self.get(&url, None).await? {
+            Fetched::Body { bytes, .. } => Ok(bytes),
+            Fetched::NotModified { .. } => Err(Error::IssuerUnreachable {
+                url: url.to_string(),
+                reason: "304 without a conditional request".to_owned(),
+            }),
+        }
+    }
+
     /// GETs `url`, sending `If-None-Match` when an entity tag is known.
     pub(crate) async fn get(
         &self,

@@ -78,7 +78,7 @@ async fn requested(
     };
     let trusted = match (&valid.hinted_sub, &session) {
         // The hint is of the signed-in person: the RP they used asks to sign them out.
-        (Some(sub), Some(session)) => *sub == session.user_id,
+        (Some(_), Some(session)) => valid.hint_names(realm, &session.user_id),
         // Nobody is signed in: nothing to end, nothing to confirm.
         (Some(_), None) => true,
         (None, _) => false,

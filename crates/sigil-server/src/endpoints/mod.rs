@@ -11,6 +11,7 @@ pub mod jwks;
 pub mod login;
 pub mod logout;
 pub mod playground;
+pub mod register;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

@@ -56,6 +56,10 @@ pub enum ErrorCode {
     RequestUriNotSupported,
     /// `registration_not_supported` (OIDC Core §3.1.2.6): the `registration` parameter.
     RegistrationNotSupported,
+    /// `invalid_redirect_uri` (RFC 7591 §3.2.2): a registration's redirect URI is refused.
+    InvalidRedirectUri,
+    /// `invalid_client_metadata` (RFC 7591 §3.2.2): another metadata member is refused.
+    InvalidClientMetadata,
     /// `server_error`.
     ServerError,
     /// `temporarily_unavailable` (the database is down).
@@ -64,7 +68,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tables and tests.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 25] = [
         Self::InvalidRequest,
         Self::InvalidClient,
         Self::InvalidGrant,
@@ -86,6 +90,8 @@ impl ErrorCode {
         Self::RequestNotSupported,
         Self::RequestUriNotSupported,
         Self::RegistrationNotSupported,
+        Self::InvalidRedirectUri,
+        Self::InvalidClientMetadata,
         Self::ServerError,
         Self::TemporarilyUnavailable,
     ];
@@ -114,6 +120,8 @@ impl ErrorCode {
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::RegistrationNotSupported => "registration_not_supported",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
         }
@@ -147,7 +155,9 @@ impl ErrorCode {
             | Self::InvalidRequestObject
             | Self::RequestNotSupported
             | Self::RequestUriNotSupported
-            | Self::RegistrationNotSupported => StatusCode::BAD_REQUEST,
+            | Self::RegistrationNotSupported
+            | Self::InvalidRedirectUri
+            | Self::InvalidClientMetadata => StatusCode::BAD_REQUEST,
         }
     }
 }
@@ -197,6 +207,25 @@ impl OAuthError {
             "the server could not complete the request",
         )
         .with_debug(debug)
+    }
+
+    /// `access_denied` with `403`: the realm's registration policy is `closed` (RFC 7591
+    /// defines no code for a server that registers nobody).
+    pub fn registration_closed() -> Self {
+        Self::new(
+            ErrorCode::AccessDenied,
+            "this realm does not accept client registrations",
+        )
+        .with_status(StatusCode::FORBIDDEN)
+    }
+
+    /// `access_denied` with `429` (RFC 6585 §4): the address's hourly registrations are spent.
+    pub fn too_many_registrations() -> Self {
+        Self::new(
+            ErrorCode::AccessDenied,
+            "too many registrations from this address; retry later",
+        )
+        .with_status(StatusCode::TOO_MANY_REQUESTS)
     }
 
     /// Attaches a private detail.

@@ -15,7 +15,7 @@ use sigil_store::SessionRecord;
 
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::op::clients::ClientMetadata;
-use crate::op::{Context, sessions};
+use crate::op::{Context, sessions, subject};
 use crate::realms::RealmState;
 use crate::tokens::inspect;
 use crate::ui::PageError;
@@ -42,6 +42,17 @@ pub struct ValidLogout {
     pub hinted_sub: Option<String>,
     /// Where to send the person afterwards: a registered URI, with `state`.
     pub redirect: Option<String>,
+}
+
+impl ValidLogout {
+    /// Whether the hint names the person `user_id` (OIDC Core §8: as the hint's client sees
+    /// them — a pairwise `sub` is compared with the one computed for them, never reversed).
+    pub fn hint_names(&self, realm: &RealmState, user_id: &str) -> bool {
+        match (&self.hinted_sub, &self.client) {
+            (Some(sub), Some(client)) => *sub == subject::of(realm, client, user_id),
+            _ => false,
+        }
+    }
 }
 
 fn refuse(message: &'static str) -> PageError {

@@ -20,9 +20,11 @@ pub mod interaction;
 pub mod introspection;
 pub mod login;
 pub mod logout;
+pub mod registration;
 pub mod metadata;
 pub mod revocation;
 pub mod sessions;
+pub mod subject;
 pub mod userinfo;
 
 use std::sync::Arc;

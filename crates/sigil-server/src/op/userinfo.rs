@@ -11,6 +11,7 @@ use sigil_jose::jwt;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::op::Context;
 use crate::op::grants::person_tokens::{self, OPENID};
+use crate::op::subject;
 use crate::realms::RealmState;
 use crate::tokens::id_token::{self, Target};
 use crate::tokens::inspect::{self, Inspection, TokenKind};
@@ -56,22 +57,28 @@ pub async fn userinfo(
             "the access token was not granted the openid scope",
         ));
     }
-    let user = match ctx.store.get_user(&realm.name, sub).await? {
-        Some(user) if !user.disabled => user,
-        _ => return Err(invalid_token("the user can no longer sign in")),
-    };
     let client = match realm.client(&*ctx.store, client_id).await {
         Ok(Some(client)) => client,
         Ok(None) => return Err(invalid_token("its client no longer exists")),
         Err(e) => return Err(OAuthError::server_error(e.to_string())),
     };
-    // The `claims` request parameter of the authorization asks for userinfo claims too
-    // (OIDC Core §5.5); the grant keeps it.
-    let grant = ctx.store.get_grant(&realm.name, gid).await?;
+    // The grant says whose token this is: a pairwise `sub` is never mapped back to a user.
+    // It also keeps the `claims` request parameter, which asks for userinfo claims too (OIDC
+    // Core §5.5).
+    let Some(grant) = ctx.store.get_grant(&realm.name, gid).await? else {
+        return Err(invalid_token("its grant no longer exists"));
+    };
+    if grant.client_id != client.client_id || subject::of(realm, &client, &grant.user_id) != sub {
+        return Err(invalid_token("the token's sub or client is not its grant's"));
+    }
+    let user = match ctx.store.get_user(&realm.name, &grant.user_id).await? {
+        Some(user) if !user.disabled => user,
+        _ => return Err(invalid_token("the user can no longer sign in")),
+    };
     let mut released = id_token::person_claims(
-        &person_tokens::person(&user),
+        &person_tokens::person(&user, sub),
         &scopes,
-        grant.as_ref().and_then(|g| g.claims.as_deref()),
+        grant.claims.as_deref(),
         Target::Userinfo,
     );
     let Some(alg) = client.userinfo_alg else {

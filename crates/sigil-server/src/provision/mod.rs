@@ -29,12 +29,14 @@ mod client_settings;
 mod clients;
 mod issuer;
 mod keys;
+mod registration;
 mod tokens;
 mod user_rules;
 mod users;
 
 pub use branding::read_theme_dir;
 pub use keys::{KeyInfo, Retirement};
+pub use registration::{RegistrationChanges, SECTOR_DOCUMENT_LIMIT};
 pub use users::{UserChanges, UserSpec};
 
 /// Refuses a master key other than the one the database was first used with.
@@ -108,6 +110,8 @@ pub struct Provisioner {
     rng: Arc<dyn Rng>,
     redirect_policy: RedirectUriPolicy,
     passwords: PasswordHashing,
+    /// Fetches `sector_identifier_uri` documents (https; loopback http only in development).
+    fetcher: sigil_verify::HttpClient,
 }
 
 impl Provisioner {
@@ -119,6 +123,12 @@ impl Provisioner {
         rng: Arc<dyn Rng>,
     ) -> Result<Self, ServerError> {
         check_master_key(&*store, &master).await?;
+        let fetcher = sigil_verify::HttpClient::new(sigil_verify::HttpOptions {
+            timeout: std::time::Duration::from_secs(5),
+            max_response_bytes: registration::SECTOR_DOCUMENT_LIMIT,
+            allow_plain_http: false,
+        })
+        .map_err(|e| ServerError::Config(e.to_string()))?;
         Ok(Self {
             store,
             master,
@@ -126,6 +136,7 @@ impl Provisioner {
             rng,
             redirect_policy: RedirectUriPolicy::default(),
             passwords: PasswordHashing::owasp(),
+            fetcher,
         })
     }
 
@@ -344,6 +355,7 @@ impl Provisioner {
             self.clock.now(),
             &*self.rng,
         )?;
+        self.check_sector_document(&client).await?;
         let (client, secret) = if client.auth_method == "none" {
             (client, None)
         } else {
@@ -428,7 +440,7 @@ fn validate_client(
             .map(TokenEndpointAuthMethod::as_str)
             .collect();
         return invalid(format!(
-            "auth method {auth_method} is not one of {}",
+            "token_endpoint_auth_method: auth method {auth_method} is not one of {}",
             known.join(", ")
         ));
     }
@@ -442,15 +454,15 @@ fn validate_client(
         .find(|g| !GRANT_TYPES.contains(&g.as_str()))
     {
         return invalid(format!(
-            "grant type {unknown} is not one of {}",
+            "grant_types: grant type {unknown} is not one of {}",
             GRANT_TYPES.join(", ")
         ));
     }
     if auth_method == "none" && grant_types.iter().any(|g| g == "client_credentials") {
-        return invalid("a public client (auth method none) cannot use client_credentials".into());
+        return invalid("grant_types: a public client (token_endpoint_auth_method none) cannot use client_credentials".into());
     }
     if grant_types.iter().any(|g| g == "authorization_code") && spec.redirect_uris.is_empty() {
-        return invalid("the authorization_code grant needs at least one --redirect-uri".into());
+        return invalid("redirect_uris: the authorization_code grant needs at least one redirect URI (--redirect-uri)".into());
     }
     // Stored as written: what /authorize compares a request with, byte for byte.
     let redirect_uris = spec
@@ -466,7 +478,7 @@ fn validate_client(
                 .all(|c| c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c))
         {
             return invalid(format!(
-                "scope {scope:?} has characters RFC 6749 does not allow"
+                "scope: {scope:?} has characters RFC 6749 does not allow"
             ));
         }
     }
@@ -485,8 +497,19 @@ fn validate_client(
     let name = if spec.name.trim().is_empty() {
         client_id.clone()
     } else {
+        client_settings::client_name("client_name", &spec.name)?;
         spec.name.trim().to_owned()
     };
+    let client_settings = client_settings::validate(
+        spec.settings,
+        client_settings::Registration {
+            redirect_uris: &redirect_uris,
+            grant_types: &grant_types,
+            auth_method: &auth_method,
+        },
+        settings,
+        redirect_policy,
+    )?;
     Ok(ClientRecord {
         client_id,
         name,
@@ -503,6 +526,6 @@ fn validate_client(
         access_token_ttl_secs: spec.access_token_ttl_secs,
         signing_alg: spec.signing_alg.map(|a| a.as_str().to_owned()),
         created_at: now,
-        settings: client_settings::validate(spec.settings, settings, redirect_policy)?,
+        settings: client_settings,
     })
 }

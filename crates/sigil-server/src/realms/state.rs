@@ -13,6 +13,7 @@ use crate::ServerError;
 use crate::keys::RealmKeys;
 use crate::op::clients::{ClientLookupError, ClientMetadata};
 use crate::op::metadata;
+use crate::op::subject::PairwiseKey;
 use crate::seal::MasterKey;
 use crate::ui::templates::{Brand, Templates};
 
@@ -49,6 +50,8 @@ pub struct RealmState {
     pub templates: Arc<Templates>,
     /// How the pages present the realm.
     pub brand: Brand,
+    /// The key of its pairwise subjects (OIDC Core §8.1).
+    pub pairwise: PairwiseKey,
     clients: RwLock<ClientCache>,
 }
 
@@ -114,6 +117,7 @@ impl RealmState {
             .map_err(|e| ServerError::Config(format!("realm {}: theme: {e}", realm.name)))?;
         let brand = Brand::from_settings(&realm.settings.brand)
             .map_err(|e| ServerError::Config(format!("realm {}: brand: {e}", realm.name)))?;
+        let pairwise = PairwiseKey::derive(master, &realm.name);
         Ok(Self {
             name: realm.name,
             issuer,
@@ -127,6 +131,7 @@ impl RealmState {
             pat_uses,
             templates,
             brand,
+            pairwise,
             clients: RwLock::default(),
         })
     }

@@ -15,6 +15,7 @@ use sigil_store::{
     Rotation, SessionRecord, SessionStore, Store, StoreError, TakenCode, ThrottleStore, TokenStore,
     UserRecord, UserStore,
 };
+use sigil_store::{InitialAccessTokenRecord, RegistrationStore};
 
 /// Makes the error an injected fault fails with (a fresh one per call).
 pub type MakeError = fn() -> StoreError;
@@ -297,6 +298,30 @@ impl AdminStore for StoreDouble {
     async fn meta_set(&self, key: &str, value: &str) -> Result<()> {
         self.check("meta_set")?;
         self.inner.meta_set(key, value).await
+    }
+}
+
+#[async_trait]
+impl RegistrationStore for StoreDouble {
+    async fn insert_initial_access_token(
+        &self,
+        realm: &RealmName,
+        token: &InitialAccessTokenRecord,
+    ) -> Result<()> {
+        self.check("insert_initial_access_token")?;
+        self.inner.insert_initial_access_token(realm, token).await
+    }
+
+    async fn spend_initial_access_token(
+        &self,
+        realm: &RealmName,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<bool> {
+        self.check("spend_initial_access_token")?;
+        self.inner
+            .spend_initial_access_token(realm, token_hash, now)
+            .await
     }
 }
 

@@ -8,7 +8,7 @@ use sigil_store::{SessionRecord, UserRecord};
 
 use super::{AuthorizationRequest, AuthorizeError, OPENID, Redirect, code};
 use crate::oauth::{ErrorCode, OAuthError};
-use crate::op::{Context, consent};
+use crate::op::{Context, consent, subject};
 use crate::realms::RealmState;
 
 /// What this interaction has done already.
@@ -62,7 +62,12 @@ pub async fn decide(
                     .max_age
                     .is_none_or(|max| now.saturating_sub(s.auth_time) <= max));
         // `id_token_hint` names someone else: this session is not theirs.
-        recent && hint.as_deref().is_none_or(|sub| sub == s.user_id)
+        // The hint carries the `sub` this client sees (pairwise or not), compared with the
+        // one computed for the session's person, never mapped back.
+        recent
+            && hint
+                .as_deref()
+                .is_none_or(|sub| sub == subject::of(realm, &request.client, &s.user_id))
     });
     let user = match &session {
         Some(s) => ctx

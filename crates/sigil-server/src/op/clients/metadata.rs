@@ -89,19 +89,28 @@ impl GrantType {
 /// `subject_type` (OIDC Core §8): how `sub` is chosen for this client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SubjectType {
-    /// The same `sub` for every client. (Pairwise, §8.1, is a later step.)
+    /// The same `sub` (the user's id) for every client.
     Public,
+    /// A `sub` per sector identifier (§8.1): clients of one sector see the same value,
+    /// clients of different sectors cannot correlate theirs.
+    Pairwise,
 }
 
 impl SubjectType {
-    /// The subject types discovery advertises.
-    pub const SUPPORTED: [Self; 1] = [Self::Public];
+    /// The subject types discovery advertises and registration accepts.
+    pub const SUPPORTED: [Self; 2] = [Self::Public, Self::Pairwise];
 
     /// The registered value.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Public => "public",
+            Self::Pairwise => "pairwise",
         }
+    }
+
+    /// The subject type a registered value names.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::SUPPORTED.into_iter().find(|t| t.as_str() == value)
     }
 }
 
@@ -145,8 +154,10 @@ pub struct ClientMetadata {
     pub access_token_ttl_secs: Option<u64>,
     /// The algorithm its access tokens are signed with (RS256 unless it registered another).
     pub signing_alg: Algorithm,
-    /// How its users' `sub` is chosen.
-    pub subject_type: SubjectType,
+    /// How its users' `sub` is chosen; the realm's default when it registered none.
+    pub subject_type: Option<SubjectType>,
+    /// The sector identifier of its pairwise subjects (fixed at registration).
+    pub sector_identifier: Option<String>,
     /// When it was registered.
     pub created_at: i64,
     /// Where RP-initiated logout may return to (matched exactly).
@@ -281,6 +292,14 @@ impl ClientMetadata {
             "userinfo_signed_response_alg",
             &settings.userinfo_signed_response_alg,
         )?;
+        let subject_type = settings
+            .subject_type
+            .as_deref()
+            .map(|stored| {
+                SubjectType::parse(stored)
+                    .ok_or_else(|| refuse("subject_type", stored, "is not a subject type"))
+            })
+            .transpose()?;
         Ok(Self {
             client_id: record.client_id.clone(),
             name: record.name.clone(),
@@ -292,7 +311,8 @@ impl ClientMetadata {
             audiences: record.audiences.clone(),
             access_token_ttl_secs: record.access_token_ttl_secs,
             signing_alg,
-            subject_type: SubjectType::Public,
+            subject_type,
+            sector_identifier: settings.sector_identifier.clone(),
             created_at: record.created_at,
             post_logout_redirect_uris,
             id_token_alg,

@@ -108,7 +108,7 @@ fn stored_redirect_uris_parse_as_written_under_any_policy_they_were_admitted_by(
         .map(RedirectUri::as_str)
         .collect();
     assert_eq!(got, uris);
-    assert_eq!(parsed.subject_type, SubjectType::Public);
+    assert_eq!(parsed.subject_type, None);
 }
 
 #[test]

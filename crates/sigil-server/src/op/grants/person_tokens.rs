@@ -9,6 +9,7 @@ use super::TokenResponse;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::op::Context;
 use crate::op::clients::ClientMetadata;
+use crate::op::subject;
 use crate::realms::RealmState;
 use crate::tokens::access_token::{self, AccessTokenRequest, PersonContext};
 use crate::tokens::id_token::{self, IdTokenRequest, Person, Target};
@@ -31,10 +32,11 @@ pub struct Authentication<'a> {
     pub claims: Option<&'a str>,
 }
 
-/// The person a user record describes, for the claims.
-pub fn person(user: &UserRecord) -> Person<'_> {
+/// The person a user record describes, for the claims, with the `sub` the client sees
+/// ([`subject::of`]).
+pub fn person<'a>(user: &'a UserRecord, sub: &'a str) -> Person<'a> {
     Person {
-        sub: &user.id,
+        sub,
         username: &user.username,
         name: user.name.as_deref(),
         given_name: user.given_name.as_deref(),
@@ -101,11 +103,12 @@ pub fn respond(
     } else {
         client.audiences.clone()
     };
+    let sub = subject::of(realm, client, &user.id);
     let issued = access_token::issue(
         realm,
         client,
         AccessTokenRequest {
-            subject: &user.id,
+            subject: &sub,
             audiences,
             scope,
             person: Some(PersonContext {
@@ -122,7 +125,7 @@ pub fn respond(
         let request = IdTokenRequest {
             client_id: &client.client_id,
             claims: id_token::person_claims(
-                &person(user),
+                &person(user, &sub),
                 &scopes,
                 authentication.claims,
                 Target::IdToken,
