@@ -397,6 +397,8 @@ mod tests {
             ("request_not_supported", 400),
             ("request_uri_not_supported", 400),
             ("registration_not_supported", 400),
+            ("invalid_redirect_uri", 400),
+            ("invalid_client_metadata", 400),
             ("server_error", 500),
             ("temporarily_unavailable", 503),
         ];
