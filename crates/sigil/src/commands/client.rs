@@ -1,4 +1,4 @@
-//! `sigil client create|list|show|delete`.
+//! `sigil client create|list|show|delete|initial-token create`.
 
 use std::io::Write;
 
@@ -17,11 +17,42 @@ pub enum ClientCommand {
     /// Register a client; a confidential client's secret is printed once.
     Create(Box<CreateArgs>),
     /// List a realm's clients.
-    List(RealmArgs),
+    List(ListArgs),
     /// Show one client.
     Show(IdArgs),
     /// Delete a client.
     Delete(IdArgs),
+    /// Initial access tokens for dynamic registration (`--registration token`).
+    #[command(subcommand)]
+    InitialToken(InitialTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InitialTokenCommand {
+    /// Create an initial access token (RFC 7591 §3); it is printed once.
+    Create(InitialTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitialTokenArgs {
+    #[command(flatten)]
+    realm: RealmArgs,
+    /// How long it admits registrations: seconds, or a number with s, m, h or d [default:
+    /// never expires].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    expires_in: Option<u64>,
+    /// How many registrations it admits [default: any number].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_uses: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    realm: RealmArgs,
+    /// Only clients that registered themselves (RFC 7591), with when and from where.
+    #[arg(long)]
+    registered: bool,
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +135,12 @@ pub struct CreateArgs {
     /// Issue refresh tokens without the offline_access scope (needs the refresh_token grant).
     #[arg(long)]
     refresh_without_offline_access: bool,
+    /// public (default: the realm's) or pairwise: a different `sub` per sector (OIDC Core §8).
+    #[arg(long)]
+    subject_type: Option<String>,
+    /// An https URL listing every redirect URI, whose host is the pairwise sector.
+    #[arg(long)]
+    sector_identifier_uri: Option<String>,
 }
 
 pub async fn run(
@@ -143,6 +180,8 @@ pub async fn run(
                     first_party: args.first_party,
                     require_pkce: args.require_pkce,
                     refresh_without_offline_access: args.refresh_without_offline_access,
+                    subject_type: args.subject_type,
+                    sector_identifier_uri: args.sector_identifier_uri,
                     ..ClientSettings::default()
                 },
             };
@@ -158,22 +197,34 @@ pub async fn run(
             emit(out, args.realm.json, &value, &text)
         }
         ClientCommand::List(args) => {
-            let clients = provisioner.list_clients(&realm_name(&args.realm)?).await?;
+            let mut clients = provisioner
+                .list_clients(&realm_name(&args.realm.realm)?)
+                .await?;
+            if args.registered {
+                clients.retain(|c| c.settings.registration.is_some());
+            }
             let text: String = clients
                 .iter()
-                .map(|c| {
-                    format!(
+                .map(|c| match (&c.settings.registration, args.registered) {
+                    (Some(r), true) => format!(
+                        "{:<24} registered {} from {:<16} {}\n",
+                        c.client_id,
+                        time(r.registered_at),
+                        r.registered_from.as_deref().unwrap_or("-"),
+                        c.name
+                    ),
+                    _ => format!(
                         "{:<24} {:<20} {:<22} {}\n",
                         c.client_id,
                         c.auth_method,
                         c.grant_types.join(","),
                         c.name
-                    )
+                    ),
                 })
                 .collect();
             emit(
                 out,
-                args.json,
+                args.realm.json,
                 &json!(clients.iter().map(describe).collect::<Vec<_>>()),
                 &text,
             )
@@ -195,6 +246,27 @@ pub async fn run(
             );
             emit(out, args.realm.json, &value, &text)
         }
+        ClientCommand::InitialToken(InitialTokenCommand::Create(args)) => {
+            let realm = realm_name(&args.realm.realm)?;
+            let (token, record) = provisioner
+                .create_initial_access_token(&realm, args.expires_in, args.max_uses)
+                .await?;
+            let value = json!({
+                "token": token,
+                "expires_at": record.expires_at,
+                "max_uses": record.max_uses,
+            });
+            let expiry = record
+                .expires_at
+                .map_or_else(|| "never expires".to_owned(), |at| format!("expires {}", time(at)));
+            let uses = record
+                .max_uses
+                .map_or_else(|| "any number of".to_owned(), |n| n.to_string());
+            let text = format!(
+                "initial access token for realm {realm} ({expiry}; admits {uses} registrations):\n{token}\n(shown once: store it now)\n"
+            );
+            emit(out, args.realm.json, &value, &text)
+        }
         ClientCommand::Delete(args) => {
             let realm = realm_name(&args.realm.realm)?;
             provisioner.delete_client(&realm, &args.client_id).await?;
@@ -205,6 +277,27 @@ pub async fn run(
                 &format!("deleted client {}\n", args.client_id),
             )
         }
+    }
+}
+
+/// A lifetime: seconds, or a number followed by s, m, h or d.
+fn parse_duration(value: &str) -> Result<u64, String> {
+    let (number, unit) = match value.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&value[..i], c),
+        _ => (value, 's'),
+    };
+    let scale = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err("use seconds, or a number with s, m, h or d (e.g. 30m, 7d)".into()),
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 => n
+            .checked_mul(scale)
+            .ok_or_else(|| "that duration is too long".to_owned()),
+        _ => Err("a duration is a positive whole number with s, m, h or d (e.g. 30m, 7d)".into()),
     }
 }
 

@@ -7,7 +7,9 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde_json::json;
 use sigil_jose::Algorithm;
-use sigil_store::Realm;
+use sigil_server::op::clients::SubjectType;
+use sigil_server::provision::RegistrationChanges;
+use sigil_store::{Realm, RegistrationPolicy};
 
 use super::{emit, parse_alg, realm_name, time};
 use crate::config::StoreArgs;
@@ -19,7 +21,7 @@ pub enum RealmCommand {
     Create(CreateArgs),
     /// List realms.
     List(ListArgs),
-    /// Change a realm: enable algorithms, legacy HS256 acceptance.
+    /// Change a realm: enable algorithms, legacy HS256 acceptance, branding, registration.
     Update(UpdateArgs),
 }
 
@@ -87,6 +89,17 @@ pub struct UpdateArgs {
     /// Replace the realm's theme with the templates in DIR (login.html, consent.html, …).
     #[arg(long, value_name = "DIR")]
     theme_dir: Option<PathBuf>,
+    /// Who may register clients at /register: nobody, holders of an initial access token
+    /// (`sigil client initial-token create`), or anyone.
+    #[arg(long, value_parser = ["open", "token", "closed"])]
+    registration: Option<String>,
+    /// Open registrations allowed per client address and hour.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    registration_limit: Option<u32>,
+    /// The subject type of clients that registered none (pairwise: a different `sub` per
+    /// sector, OIDC Core §8.1).
+    #[arg(long, value_parser = ["public", "pairwise"])]
+    subject_type: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -205,6 +218,17 @@ pub async fn run(
                 };
                 provisioner.set_branding(&name, brand, theme).await?;
             }
+            if args.registration.is_some()
+                || args.registration_limit.is_some()
+                || args.subject_type.is_some()
+            {
+                let changes = RegistrationChanges {
+                    policy: args.registration.as_deref().and_then(RegistrationPolicy::parse),
+                    per_hour: args.registration_limit,
+                    default_subject_type: args.subject_type.as_deref().and_then(SubjectType::parse),
+                };
+                provisioner.set_registration(&name, changes).await?;
+            }
             let realm = provisioner.realm(&name).await?;
             emit(
                 out,
@@ -235,6 +259,9 @@ fn describe(realm: &Realm) -> serde_json::Value {
         "rotation_period_days": realm.settings.rotation_period_secs / 86_400,
         "brand": realm.settings.brand,
         "theme": realm.settings.theme.keys().collect::<Vec<_>>(),
+        "registration": realm.settings.registration.as_str(),
+        "registrations_per_hour": realm.settings.registrations_per_hour,
+        "default_subject_type": realm.settings.default_subject_type.as_deref().unwrap_or("public"),
         "created_at": realm.created_at,
     })
 }

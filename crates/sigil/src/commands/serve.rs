@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use clap::Args;
+use sigil_server::clients::RedirectUriPolicy;
 use sigil_server::connections::ConnectionLimits;
 use sigil_server::{Server, ServerConfig};
 
@@ -72,6 +73,12 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
         started_at,
         connections: connection_limits(&args, &settings.file)?,
         playground: !production,
+        // Clients registering at /register follow the same rules as `sigil client create`.
+        redirect_policy: if production {
+            RedirectUriPolicy::Production
+        } else {
+            RedirectUriPolicy::Development
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
