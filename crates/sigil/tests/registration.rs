@@ -42,7 +42,15 @@ fn initial_tokens_admit_registrations_that_the_registered_list_shows() {
 
     // Text output: the token once, with what it admits.
     let output = sigil(&data)
-        .args(["client", "initial-token", "create", "--expires-in", "1h", "--max-uses", "1"])
+        .args([
+            "client",
+            "initial-token",
+            "create",
+            "--expires-in",
+            "1h",
+            "--max-uses",
+            "1",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success());
@@ -50,7 +58,10 @@ fn initial_tokens_admit_registrations_that_the_registered_list_shows() {
     assert!(text.contains("admits 1 registrations"), "{text}");
     assert!(text.contains("shown once"), "{text}");
     let token = text.lines().nth(1).unwrap().trim().to_owned();
-    let created = json(&data, &["client", "initial-token", "create", "--max-uses", "3"]);
+    let created = json(
+        &data,
+        &["client", "initial-token", "create", "--max-uses", "3"],
+    );
     assert_eq!(created["max_uses"], 3);
     assert_eq!(created["expires_at"], Value::Null);
 
@@ -77,7 +88,11 @@ fn initial_tokens_admit_registrations_that_the_registered_list_shows() {
         let (status, body) = register(Some(token.clone())).await;
         assert_eq!(status, 201, "{body}");
         assert_eq!(body["subject_type"], "pairwise");
-        assert_eq!(register(Some(token.clone())).await.0, 401, "its one use is spent");
+        assert_eq!(
+            register(Some(token.clone())).await.0,
+            401,
+            "its one use is spent"
+        );
         body
     });
     let client_id = registered["client_id"].as_str().unwrap();
@@ -91,13 +106,19 @@ fn initial_tokens_admit_registrations_that_the_registered_list_shows() {
         .map(|c| c["client_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [client_id]);
-    assert_eq!(listed[0]["settings"]["registration"]["registered_from"], "127.0.0.1");
+    assert_eq!(
+        listed[0]["settings"]["registration"]["registered_from"],
+        "127.0.0.1"
+    );
     let text = sigil(&data)
         .args(["client", "list", "--registered"])
         .output()
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(text.contains(client_id) && text.contains("from 127.0.0.1"), "{text}");
+    assert!(
+        text.contains(client_id) && text.contains("from 127.0.0.1"),
+        "{text}"
+    );
     assert!(!text.contains("by-hand"), "{text}");
     // The full list has both.
     let all = json(&data, &["client", "list"]);
@@ -107,7 +128,10 @@ fn initial_tokens_admit_registrations_that_the_registered_list_shows() {
         .iter()
         .map(|c| c["client_id"].as_str().unwrap())
         .collect();
-    assert!(all.contains(&client_id) && all.contains(&"by-hand"), "{all:?}");
+    assert!(
+        all.contains(&client_id) && all.contains(&"by-hand"),
+        "{all:?}"
+    );
     server.stop();
 }
 
@@ -117,13 +141,58 @@ fn bad_registration_settings_are_refused_in_one_line() {
     let data = dir.path().join("data");
     json(&data, &["realm", "create", "acme", "--rsa-bits", "2048"]);
     for (args, expected) in [
-        (&["realm", "update", "acme", "--registration", "sometimes"][..], "sometimes"),
-        (&["realm", "update", "acme", "--registration-limit", "0"][..], "0"),
-        (&["realm", "update", "acme", "--subject-type", "secret"][..], "secret"),
-        (&["client", "initial-token", "create", "--realm", "acme", "--max-uses", "0"][..], "0"),
-        (&["client", "initial-token", "create", "--realm", "acme", "--expires-in", "0"][..], "positive"),
-        (&["client", "initial-token", "create", "--realm", "acme", "--expires-in", "3w"][..], "s, m, h or d"),
-        (&["client", "initial-token", "create", "--realm", "ghost"][..], "ghost"),
+        (
+            &["realm", "update", "acme", "--registration", "sometimes"][..],
+            "sometimes",
+        ),
+        (
+            &["realm", "update", "acme", "--registration-limit", "0"][..],
+            "0",
+        ),
+        (
+            &["realm", "update", "acme", "--subject-type", "secret"][..],
+            "secret",
+        ),
+        (
+            &[
+                "client",
+                "initial-token",
+                "create",
+                "--realm",
+                "acme",
+                "--max-uses",
+                "0",
+            ][..],
+            "0",
+        ),
+        (
+            &[
+                "client",
+                "initial-token",
+                "create",
+                "--realm",
+                "acme",
+                "--expires-in",
+                "0",
+            ][..],
+            "positive",
+        ),
+        (
+            &[
+                "client",
+                "initial-token",
+                "create",
+                "--realm",
+                "acme",
+                "--expires-in",
+                "3w",
+            ][..],
+            "s, m, h or d",
+        ),
+        (
+            &["client", "initial-token", "create", "--realm", "ghost"][..],
+            "ghost",
+        ),
     ] {
         let stderr = refusal(&data, args);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");

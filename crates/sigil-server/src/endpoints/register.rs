@@ -181,10 +181,10 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Map<String, Value>
         .map(str::trim)
         .unwrap_or("");
     if !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(
-            OAuthError::invalid_request("the client metadata must be sent as application/json")
-                .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE),
-        );
+        return Err(OAuthError::invalid_request(
+            "the client metadata must be sent as application/json",
+        )
+        .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
     }
     let bytes = axum::body::to_bytes(body, MAX_METADATA_BYTES)
         .await

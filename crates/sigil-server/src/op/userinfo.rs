@@ -69,7 +69,9 @@ pub async fn userinfo(
         return Err(invalid_token("its grant no longer exists"));
     };
     if grant.client_id != client.client_id || subject::of(realm, &client, &grant.user_id) != sub {
-        return Err(invalid_token("the token's sub or client is not its grant's"));
+        return Err(invalid_token(
+            "the token's sub or client is not its grant's",
+        ));
     }
     let user = match ctx.store.get_user(&realm.name, &grant.user_id).await? {
         Some(user) if !user.disabled => user,

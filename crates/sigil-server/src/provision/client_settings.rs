@@ -28,7 +28,13 @@ pub const REQUEST_OBJECT_ENCRYPTION_ALGS: [&str; 2] = ["RSA-OAEP-256", "ECDH-ES+
 /// Content encryption of request objects (RFC 7518 §5.2, §5.3).
 pub const REQUEST_OBJECT_ENCRYPTION_ENCS: [&str; 2] = ["A256GCM", "A128CBC-HS256"];
 /// The human-readable members that may carry a `#language-tag` (RFC 7591 §2.2).
-const LOCALIZABLE: [&str; 5] = ["client_name", "logo_uri", "policy_uri", "tos_uri", "client_uri"];
+const LOCALIZABLE: [&str; 5] = [
+    "client_name",
+    "logo_uri",
+    "policy_uri",
+    "tos_uri",
+    "client_uri",
+];
 /// At most this many contacts, keys in a `jwks`, localized members.
 const MAX_LIST: usize = 20;
 /// `default_max_age` beyond ten years would only overflow time arithmetic.
@@ -97,7 +103,10 @@ pub(super) fn validate(
 /// OIDC Registration §2 `application_type`: `web` (the default) or `native`. A native client
 /// redirects to a private-use scheme or to loopback over http (RFC 8252 §7.1, §7.3); a web
 /// client, declared as such, only to http(s) URLs.
-fn application_type(settings: &ClientSettings, client: Registration<'_>) -> Result<(), ServerError> {
+fn application_type(
+    settings: &ClientSettings,
+    client: Registration<'_>,
+) -> Result<(), ServerError> {
     let Some(kind) = settings.application_type.as_deref() else {
         return Ok(());
     };
@@ -177,8 +186,11 @@ fn client_keys(
         }
         for (i, key) in keys.iter().enumerate() {
             // Strict parsing refuses private members and symmetric keys.
-            PublicJwk::from_value(key)
-                .map_err(|e| invalid(format!("jwks: key {i} is not a public JWK Sigil accepts: {e}")))?;
+            PublicJwk::from_value(key).map_err(|e| {
+                invalid(format!(
+                    "jwks: key {i} is not a public JWK Sigil accepts: {e}"
+                ))
+            })?;
         }
     }
     if let Some(uri) = &settings.jwks_uri {
@@ -311,7 +323,9 @@ fn sector(
     let subject_type = match settings.subject_type.as_deref() {
         None => None,
         Some(value) => Some(SubjectType::parse(value).ok_or_else(|| {
-            invalid(format!("subject_type {value:?} is neither public nor pairwise"))
+            invalid(format!(
+                "subject_type {value:?} is neither public nor pairwise"
+            ))
         })?),
     };
     if let Some(uri) = &settings.sector_identifier_uri {
@@ -328,9 +342,12 @@ fn sector(
             None => format!("{}:", url.scheme()),
         })
         .collect();
-    let pairwise = subject_type
-        .or_else(|| realm.default_subject_type.as_deref().and_then(SubjectType::parse))
-        == Some(SubjectType::Pairwise);
+    let pairwise = subject_type.or_else(|| {
+        realm
+            .default_subject_type
+            .as_deref()
+            .and_then(SubjectType::parse)
+    }) == Some(SubjectType::Pairwise);
     if pairwise && hosts.len() > 1 {
         return Err(invalid(
             "sector_identifier_uri is required for pairwise subjects when redirect_uris have several hosts (OIDC Core §8.1)".into(),
@@ -353,7 +370,11 @@ fn is_loopback(url: &Url) -> bool {
 
 /// An https URL without credentials or fragment (http to loopback only in development: what
 /// Sigil fetches must not be swapped on the path).
-fn https_url(member: &str, uri: &str, redirect_policy: RedirectUriPolicy) -> Result<Url, ServerError> {
+fn https_url(
+    member: &str,
+    uri: &str,
+    redirect_policy: RedirectUriPolicy,
+) -> Result<Url, ServerError> {
     let refuse = || invalid(format!("{member} {uri:?} must be an https URL"));
     let url = Url::parse(uri).map_err(|_| refuse())?;
     let dev_loopback = redirect_policy == RedirectUriPolicy::Development

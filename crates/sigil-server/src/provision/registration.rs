@@ -131,7 +131,10 @@ impl Provisioner {
     /// OIDC Core §8.1: a `sector_identifier_uri` must be https and hold a JSON array of URIs
     /// that lists every redirect URI of the client. Fetched once, at registration, within a
     /// timeout and [`SECTOR_DOCUMENT_LIMIT`]; issuing tokens never fetches it.
-    pub(super) async fn check_sector_document(&self, client: &ClientRecord) -> Result<(), ServerError> {
+    pub(super) async fn check_sector_document(
+        &self,
+        client: &ClientRecord,
+    ) -> Result<(), ServerError> {
         let Some(uri) = &client.settings.sector_identifier_uri else {
             return Ok(());
         };
@@ -148,7 +151,9 @@ impl Provisioner {
             .iter()
             .find(|uri| !listed.contains(uri))
         {
-            return Err(refuse(format!("does not list the redirect URI {missing:?}")));
+            return Err(refuse(format!(
+                "does not list the redirect URI {missing:?}"
+            )));
         }
         Ok(())
     }

@@ -22,7 +22,13 @@ async fn dev_server(default_subject_type: Option<SubjectType>) -> TestServer {
     })
     .await;
     add_user(&server, "default", "alice", None).await;
-    set_policy(&server, RegistrationPolicy::Open, Some(1000), default_subject_type).await;
+    set_policy(
+        &server,
+        RegistrationPolicy::Open,
+        Some(1000),
+        default_subject_type,
+    )
+    .await;
     server
 }
 
@@ -44,14 +50,23 @@ async fn sector_document(document: Value) -> String {
 }
 
 /// The `sub` of each token of one sign-in: ID token, access token, introspection, userinfo.
-async fn subjects(server: &TestServer, browser: &Browser, client: &Value, redirect: &str) -> Vec<String> {
+async fn subjects(
+    server: &TestServer,
+    browser: &Browser,
+    client: &Value,
+    redirect: &str,
+) -> Vec<String> {
     let tokens = code_flow(server, browser, client, redirect).await;
     let access_token = tokens["access_token"].as_str().unwrap();
     let (_, id_claims) = parts(tokens["id_token"].as_str().unwrap());
     let (_, access_claims) = parts(access_token);
     let id = client["client_id"].as_str().unwrap();
     let introspected = server
-        .introspect("default", (id, client["client_secret"].as_str().unwrap()), access_token)
+        .introspect(
+            "default",
+            (id, client["client_secret"].as_str().unwrap()),
+            access_token,
+        )
         .await;
     assert_eq!(introspected["active"], true, "{introspected}");
     let userinfo: Value = server
@@ -64,10 +79,19 @@ async fn subjects(server: &TestServer, browser: &Browser, client: &Value, redire
         .json()
         .await
         .unwrap();
-    [&id_claims["sub"], &access_claims["sub"], &introspected["sub"], &userinfo["sub"]]
-        .iter()
-        .map(|sub| sub.as_str().unwrap_or_else(|| panic!("no sub: {userinfo}")).to_owned())
-        .collect()
+    [
+        &id_claims["sub"],
+        &access_claims["sub"],
+        &introspected["sub"],
+        &userinfo["sub"],
+    ]
+    .iter()
+    .map(|sub| {
+        sub.as_str()
+            .unwrap_or_else(|| panic!("no sub: {userinfo}"))
+            .to_owned()
+    })
+    .collect()
 }
 
 /// The one `sub` all four agree on.
@@ -86,7 +110,8 @@ async fn reg_pairwise_subjects_agree_within_a_sector_and_differ_across_sectors()
         .unwrap()
         .unwrap()
         .id;
-    let pairwise = |redirect: &str| json!({"redirect_uris": [redirect], "subject_type": "pairwise"});
+    let pairwise =
+        |redirect: &str| json!({"redirect_uris": [redirect], "subject_type": "pairwise"});
     let a1 = registered(&server, pairwise("https://a.example/one")).await;
     let a2 = registered(&server, pairwise("https://a.example/two")).await;
     let b = registered(&server, pairwise("https://b.example/cb")).await;
@@ -132,7 +157,11 @@ async fn reg_a_sector_identifier_uri_joins_redirect_hosts_into_one_sector() {
     // there: refused, naming the member.
     let partial = sector_document(json!(["https://one.example/cb"])).await;
     let not_a_list = sector_document(json!({"redirect_uris": redirects})).await;
-    for uri in [partial, not_a_list, "http://127.0.0.1:1/sector.json".to_owned()] {
+    for uri in [
+        partial,
+        not_a_list,
+        "http://127.0.0.1:1/sector.json".to_owned(),
+    ] {
         let (status, body) = register(
             &server,
             None,
@@ -141,7 +170,12 @@ async fn reg_a_sector_identifier_uri_joins_redirect_hosts_into_one_sector() {
         .await;
         assert_eq!(status, 400, "{uri}: {body}");
         assert_eq!(body["error"], "invalid_client_metadata");
-        assert!(body["error_description"].as_str().unwrap().contains("sector_identifier_uri"));
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("sector_identifier_uri")
+        );
     }
     server.stop().await;
 }
@@ -150,7 +184,10 @@ async fn reg_a_sector_identifier_uri_joins_redirect_hosts_into_one_sector() {
 async fn reg_a_realm_default_of_pairwise_applies_to_clients_that_chose_none() {
     let server = dev_server(Some(SubjectType::Pairwise)).await;
     let (_, discovery) = server.get_json("/.well-known/openid-configuration").await;
-    assert_eq!(discovery["subject_types_supported"], json!(["public", "pairwise"]));
+    assert_eq!(
+        discovery["subject_types_supported"],
+        json!(["public", "pairwise"])
+    );
     let chose_none = registered(&server, json!({"redirect_uris": ["https://c.example/cb"]})).await;
     let chose_public = registered(
         &server,
@@ -170,7 +207,10 @@ async fn reg_a_realm_default_of_pairwise_applies_to_clients_that_chose_none() {
         &json!({"redirect_uris": ["https://c.example/cb", "https://d.example/cb"]}),
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_client_metadata")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_client_metadata"))
+    );
     server.stop().await;
 }
 
@@ -199,7 +239,11 @@ async fn reg_an_id_token_hint_with_a_pairwise_sub_still_names_the_person() {
         ))
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
-    assert!(page.redirect_params().contains_key("code"), "{}", page.location());
+    assert!(
+        page.redirect_params().contains_key("code"),
+        "{}",
+        page.location()
+    );
     // Logout with the hint ends the session at once (no confirmation page).
     let page = browser
         .get(&format!(

@@ -9,9 +9,7 @@ use sigil_server::clock::Clock;
 use sigil_store::{RealmName, RegistrationPolicy};
 
 use crate::browser::{Browser, REDIRECT, add_user};
-use crate::registration_support::{
-    client_from, code_flow, register, registered, set_policy,
-};
+use crate::registration_support::{client_from, code_flow, register, registered, set_policy};
 use crate::support::TestServer;
 
 const NATIVE_REDIRECT: &str = "http://127.0.0.1/callback";
@@ -91,7 +89,13 @@ async fn reg_a_public_native_client_with_a_loopback_redirect_signs_a_person_in()
     assert_eq!(client["application_type"], "native");
     let browser = Browser::new();
     // RFC 8252 §7.3: any port of the loopback redirect.
-    let tokens = code_flow(&server, &browser, &client, "http://127.0.0.1:51004/callback").await;
+    let tokens = code_flow(
+        &server,
+        &browser,
+        &client,
+        "http://127.0.0.1:51004/callback",
+    )
+    .await;
     assert!(tokens["access_token"].is_string());
     // A native client may not register a web redirect.
     let (status, body) = register(
@@ -100,7 +104,10 @@ async fn reg_a_public_native_client_with_a_loopback_redirect_signs_a_person_in()
         &json!({"application_type": "native", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_client_metadata")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_client_metadata"))
+    );
     server.stop().await;
 }
 
@@ -116,11 +123,27 @@ async fn reg_every_invalid_member_is_refused_naming_it() {
         metadata
     };
     let cases: Vec<(Value, &str, &str)> = vec![
-        (json!({"redirect_uris": ["javascript:alert(1)"]}), "invalid_redirect_uri", "redirect_uris"),
-        (json!({"redirect_uris": ["https://app.example/cb#frag"]}), "invalid_redirect_uri", "redirect_uris"),
-        (json!({"redirect_uris": "https://app.example/cb"}), "invalid_redirect_uri", "redirect_uris"),
+        (
+            json!({"redirect_uris": ["javascript:alert(1)"]}),
+            "invalid_redirect_uri",
+            "redirect_uris",
+        ),
+        (
+            json!({"redirect_uris": ["https://app.example/cb#frag"]}),
+            "invalid_redirect_uri",
+            "redirect_uris",
+        ),
+        (
+            json!({"redirect_uris": "https://app.example/cb"}),
+            "invalid_redirect_uri",
+            "redirect_uris",
+        ),
         (json!({}), "invalid_client_metadata", "redirect_uris"),
-        (with("grant_types", json!(["password"])), "invalid_client_metadata", "grant_types"),
+        (
+            with("grant_types", json!(["password"])),
+            "invalid_client_metadata",
+            "grant_types",
+        ),
         (
             {
                 let mut m = with("grant_types", json!(["client_credentials"]));
@@ -130,11 +153,31 @@ async fn reg_every_invalid_member_is_refused_naming_it() {
             "invalid_client_metadata",
             "response_types",
         ),
-        (with("response_types", json!(["token"])), "invalid_client_metadata", "response_types"),
-        (with("response_types", json!(["code id_token"])), "invalid_client_metadata", "response_types"),
-        (with("token_endpoint_auth_method", json!("magic")), "invalid_client_metadata", "token_endpoint_auth_method"),
-        (with("token_endpoint_auth_method", json!("private_key_jwt")), "invalid_client_metadata", "token_endpoint_auth_method"),
-        (with("jwks_uri", json!("http://keys.example/jwks")), "invalid_client_metadata", "jwks_uri"),
+        (
+            with("response_types", json!(["token"])),
+            "invalid_client_metadata",
+            "response_types",
+        ),
+        (
+            with("response_types", json!(["code id_token"])),
+            "invalid_client_metadata",
+            "response_types",
+        ),
+        (
+            with("token_endpoint_auth_method", json!("magic")),
+            "invalid_client_metadata",
+            "token_endpoint_auth_method",
+        ),
+        (
+            with("token_endpoint_auth_method", json!("private_key_jwt")),
+            "invalid_client_metadata",
+            "token_endpoint_auth_method",
+        ),
+        (
+            with("jwks_uri", json!("http://keys.example/jwks")),
+            "invalid_client_metadata",
+            "jwks_uri",
+        ),
         (
             {
                 let mut m = with("jwks_uri", json!("https://keys.example/jwks"));
@@ -144,7 +187,11 @@ async fn reg_every_invalid_member_is_refused_naming_it() {
             "invalid_client_metadata",
             "jwks",
         ),
-        (with("jwks", json!({"keys": []})), "invalid_client_metadata", "jwks"),
+        (
+            with("jwks", json!({"keys": []})),
+            "invalid_client_metadata",
+            "jwks",
+        ),
         (with("jwks", json!([1])), "invalid_client_metadata", "jwks"),
         (
             with("jwks", json!({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]})),
@@ -153,21 +200,56 @@ async fn reg_every_invalid_member_is_refused_naming_it() {
         ),
         (
             // A private RSA member in a registered key set.
-            with("jwks", json!({"keys": [{"kty": "EC", "crv": "P-256",
+            with(
+                "jwks",
+                json!({"keys": [{"kty": "EC", "crv": "P-256",
                 "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
                 "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
-                "d": "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}]})),
+                "d": "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}]}),
+            ),
             "invalid_client_metadata",
             "jwks",
         ),
-        (with("id_token_signed_response_alg", json!("none")), "invalid_client_metadata", "id_token_signed_response_alg"),
-        (with("id_token_signed_response_alg", json!("ES256")), "invalid_client_metadata", "id_token_signed_response_alg"),
-        (with("userinfo_signed_response_alg", json!("HS256")), "invalid_client_metadata", "userinfo_signed_response_alg"),
-        (with("request_object_signing_alg", json!("none")), "invalid_client_metadata", "request_object_signing_alg"),
-        (with("request_object_signing_alg", json!("HS256")), "invalid_client_metadata", "request_object_signing_alg"),
-        (with("token_endpoint_auth_signing_alg", json!("HS512")), "invalid_client_metadata", "token_endpoint_auth_signing_alg"),
-        (with("request_object_encryption_alg", json!("RSA1_5")), "invalid_client_metadata", "request_object_encryption_alg"),
-        (with("request_object_encryption_enc", json!("A256GCM")), "invalid_client_metadata", "request_object_encryption_enc"),
+        (
+            with("id_token_signed_response_alg", json!("none")),
+            "invalid_client_metadata",
+            "id_token_signed_response_alg",
+        ),
+        (
+            with("id_token_signed_response_alg", json!("ES256")),
+            "invalid_client_metadata",
+            "id_token_signed_response_alg",
+        ),
+        (
+            with("userinfo_signed_response_alg", json!("HS256")),
+            "invalid_client_metadata",
+            "userinfo_signed_response_alg",
+        ),
+        (
+            with("request_object_signing_alg", json!("none")),
+            "invalid_client_metadata",
+            "request_object_signing_alg",
+        ),
+        (
+            with("request_object_signing_alg", json!("HS256")),
+            "invalid_client_metadata",
+            "request_object_signing_alg",
+        ),
+        (
+            with("token_endpoint_auth_signing_alg", json!("HS512")),
+            "invalid_client_metadata",
+            "token_endpoint_auth_signing_alg",
+        ),
+        (
+            with("request_object_encryption_alg", json!("RSA1_5")),
+            "invalid_client_metadata",
+            "request_object_encryption_alg",
+        ),
+        (
+            with("request_object_encryption_enc", json!("A256GCM")),
+            "invalid_client_metadata",
+            "request_object_encryption_enc",
+        ),
         (
             {
                 let mut m = with("request_object_encryption_alg", json!("RSA-OAEP-256"));
@@ -177,35 +259,111 @@ async fn reg_every_invalid_member_is_refused_naming_it() {
             "invalid_client_metadata",
             "request_object_encryption_enc",
         ),
-        (with("subject_type", json!("secret")), "invalid_client_metadata", "subject_type"),
-        (with("sector_identifier_uri", json!("http://app.example/sector")), "invalid_client_metadata", "sector_identifier_uri"),
+        (
+            with("subject_type", json!("secret")),
+            "invalid_client_metadata",
+            "subject_type",
+        ),
+        (
+            with("sector_identifier_uri", json!("http://app.example/sector")),
+            "invalid_client_metadata",
+            "sector_identifier_uri",
+        ),
         (
             json!({"redirect_uris": [REDIRECT, "https://other.example/cb"], "subject_type": "pairwise"}),
             "invalid_client_metadata",
             "sector_identifier_uri",
         ),
-        (with("post_logout_redirect_uris", json!(["data:text/html,bye"])), "invalid_client_metadata", "post_logout_redirect_uris"),
-        (with("client_name", json!("")), "invalid_client_metadata", "client_name"),
-        (with("client_name", json!(7)), "invalid_client_metadata", "client_name"),
-        (with("logo_uri", json!("http://app.example/logo.png")), "invalid_client_metadata", "logo_uri"),
-        (with("policy_uri", json!("javascript:x")), "invalid_client_metadata", "policy_uri"),
-        (with("tos_uri", json!("ftp://app.example/tos")), "invalid_client_metadata", "tos_uri"),
-        (with("client_uri", json!("https://u:p@app.example/")), "invalid_client_metadata", "client_uri"),
-        (with("tos_uri#de", json!("http://app.example/agb")), "invalid_client_metadata", "tos_uri#de"),
-        (with("client_name#no tag", json!("x")), "invalid_client_metadata", "client_name#no tag"),
-        (with("default_max_age", json!(-1)), "invalid_client_metadata", "default_max_age"),
-        (with("default_max_age", json!(999_999_999_999_u64)), "invalid_client_metadata", "default_max_age"),
-        (with("require_auth_time", json!("yes")), "invalid_client_metadata", "require_auth_time"),
-        (with("contacts", json!(["two words"])), "invalid_client_metadata", "contacts"),
-        (with("contacts", json!("ops@app.example")), "invalid_client_metadata", "contacts"),
-        (with("application_type", json!("desktop")), "invalid_client_metadata", "application_type"),
+        (
+            with("post_logout_redirect_uris", json!(["data:text/html,bye"])),
+            "invalid_client_metadata",
+            "post_logout_redirect_uris",
+        ),
+        (
+            with("client_name", json!("")),
+            "invalid_client_metadata",
+            "client_name",
+        ),
+        (
+            with("client_name", json!(7)),
+            "invalid_client_metadata",
+            "client_name",
+        ),
+        (
+            with("logo_uri", json!("http://app.example/logo.png")),
+            "invalid_client_metadata",
+            "logo_uri",
+        ),
+        (
+            with("policy_uri", json!("javascript:x")),
+            "invalid_client_metadata",
+            "policy_uri",
+        ),
+        (
+            with("tos_uri", json!("ftp://app.example/tos")),
+            "invalid_client_metadata",
+            "tos_uri",
+        ),
+        (
+            with("client_uri", json!("https://u:p@app.example/")),
+            "invalid_client_metadata",
+            "client_uri",
+        ),
+        (
+            with("tos_uri#de", json!("http://app.example/agb")),
+            "invalid_client_metadata",
+            "tos_uri#de",
+        ),
+        (
+            with("client_name#no tag", json!("x")),
+            "invalid_client_metadata",
+            "client_name#no tag",
+        ),
+        (
+            with("default_max_age", json!(-1)),
+            "invalid_client_metadata",
+            "default_max_age",
+        ),
+        (
+            with("default_max_age", json!(999_999_999_999_u64)),
+            "invalid_client_metadata",
+            "default_max_age",
+        ),
+        (
+            with("require_auth_time", json!("yes")),
+            "invalid_client_metadata",
+            "require_auth_time",
+        ),
+        (
+            with("contacts", json!(["two words"])),
+            "invalid_client_metadata",
+            "contacts",
+        ),
+        (
+            with("contacts", json!("ops@app.example")),
+            "invalid_client_metadata",
+            "contacts",
+        ),
+        (
+            with("application_type", json!("desktop")),
+            "invalid_client_metadata",
+            "application_type",
+        ),
         (
             json!({"application_type": "web", "redirect_uris": ["com.example.app:/cb"]}),
             "invalid_client_metadata",
             "redirect_uris",
         ),
-        (with("scope", json!("openid \"bad\"")), "invalid_client_metadata", "scope"),
-        (with("id_token_encrypted_response_alg", json!("RSA-OAEP")), "invalid_client_metadata", "id_token_encrypted_response_alg"),
+        (
+            with("scope", json!("openid \"bad\"")),
+            "invalid_client_metadata",
+            "scope",
+        ),
+        (
+            with("id_token_encrypted_response_alg", json!("RSA-OAEP")),
+            "invalid_client_metadata",
+            "id_token_encrypted_response_alg",
+        ),
     ];
     for (metadata, error, member) in cases {
         let (status, body) = register(&server, None, &metadata).await;
@@ -238,9 +396,12 @@ async fn reg_the_body_must_be_a_json_object_of_bounded_size() {
             .body(body)
             .send()
     };
-    let form = post(b"redirect_uris=x".to_vec(), "application/x-www-form-urlencoded")
-        .await
-        .unwrap();
+    let form = post(
+        b"redirect_uris=x".to_vec(),
+        "application/x-www-form-urlencoded",
+    )
+    .await
+    .unwrap();
     assert_eq!(form.status(), 415);
     let big = format!(
         r#"{{"redirect_uris": ["{REDIRECT}"], "client_name": "{}"}}"#,
@@ -252,7 +413,9 @@ async fn reg_the_body_must_be_a_json_object_of_bounded_size() {
     assert_eq!(array.status(), 400);
     let body: Value = array.json().await.unwrap();
     assert_eq!(body["error"], "invalid_client_metadata");
-    let broken = post(b"{\"redirect".to_vec(), "application/json").await.unwrap();
+    let broken = post(b"{\"redirect".to_vec(), "application/json")
+        .await
+        .unwrap();
     assert_eq!(broken.status(), 400);
     server.stop().await;
 }
@@ -263,7 +426,10 @@ async fn reg_closed_token_and_open_policies() {
     let metadata = json!({"redirect_uris": [REDIRECT]});
     // Closed is the default.
     let (status, body) = register(&server, None, &metadata).await;
-    assert_eq!((status, body["error"].as_str()), (403, Some("access_denied")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("access_denied"))
+    );
 
     set_policy(&server, RegistrationPolicy::Token, None, None).await;
     let realm = RealmName::default_realm();
@@ -314,7 +480,10 @@ async fn reg_closed_token_and_open_policies() {
         .await
         .unwrap();
     let (status, body) = register(&server, Some(&once), &json!({"redirect_uris": 1})).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_redirect_uri")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_redirect_uri"))
+    );
     assert_eq!(register(&server, Some(&once), &metadata).await.0, 401);
     server.stop().await;
 }

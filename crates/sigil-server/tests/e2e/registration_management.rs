@@ -25,7 +25,11 @@ async fn call(
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    (status, response.json().await.unwrap_or(Value::Null), headers)
+    (
+        status,
+        response.json().await.unwrap_or(Value::Null),
+        headers,
+    )
 }
 
 #[tokio::test]
@@ -36,12 +40,19 @@ async fn reg_a_client_reads_replaces_and_deletes_its_registration() {
         json!({"redirect_uris": [REDIRECT], "client_name": "First", "grant_types": ["authorization_code", "refresh_token"], "scope": "openid offline_access"}),
     )
     .await;
-    let uri = client["registration_client_uri"].as_str().unwrap().to_owned();
-    let token = client["registration_access_token"].as_str().unwrap().to_owned();
+    let uri = client["registration_client_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = client["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let client_id = client["client_id"].as_str().unwrap().to_owned();
 
     // §2.1 read: the registration, without secrets.
-    let (status, read, headers) = call(&server, reqwest::Method::GET, &uri, Some(&token), None).await;
+    let (status, read, headers) =
+        call(&server, reqwest::Method::GET, &uri, Some(&token), None).await;
     assert_eq!(status, 200, "{read}");
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(read["client_id"], client_id);
@@ -58,7 +69,12 @@ async fn reg_a_client_reads_replaces_and_deletes_its_registration() {
             call(&server, reqwest::Method::GET, &path, presented, None).await;
         assert_eq!(status, 401, "{path}: {body}");
         assert_eq!(body["error"], "invalid_token");
-        assert!(headers["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+        assert!(
+            headers["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
     }
 
     // A person signs in with it, so that deleting it has something to revoke.
@@ -75,37 +91,77 @@ async fn reg_a_client_reads_replaces_and_deletes_its_registration() {
         "grant_types": ["authorization_code", "refresh_token"],
         "scope": "openid offline_access",
     });
-    let (status, updated, _) =
-        call(&server, reqwest::Method::PUT, &uri, Some(&token), Some(&replacement)).await;
+    let (status, updated, _) = call(
+        &server,
+        reqwest::Method::PUT,
+        &uri,
+        Some(&token),
+        Some(&replacement),
+    )
+    .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["client_name"], "Second");
-    assert_eq!(updated["redirect_uris"], json!(["https://app.example/new-cb"]));
-    assert!(updated.get("client_secret").is_none(), "the secret stays the same");
-    let rotated = updated["registration_access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        updated["redirect_uris"],
+        json!(["https://app.example/new-cb"])
+    );
+    assert!(
+        updated.get("client_secret").is_none(),
+        "the secret stays the same"
+    );
+    let rotated = updated["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_ne!(rotated, token);
     // Members left out take their defaults: no contacts, no logo.
     assert!(updated.get("logo_uri").is_none());
     let (status, _, _) = call(&server, reqwest::Method::GET, &uri, Some(&token), None).await;
     assert_eq!(status, 401, "the old registration access token is dead");
     let (status, read, _) = call(&server, reqwest::Method::GET, &uri, Some(&rotated), None).await;
-    assert_eq!((status, read["client_name"].as_str()), (200, Some("Second")));
+    assert_eq!(
+        (status, read["client_name"].as_str()),
+        (200, Some("Second"))
+    );
     // The old redirect URI no longer works at once on this node.
     let authorize = format!(
         "{}?response_type=code&client_id={client_id}&redirect_uri={REDIRECT}&scope=openid",
         server.url("/authorize")
     );
     let page = browser.get(&authorize).await;
-    assert_eq!(page.status, 400, "an unregistered redirect is an error page");
+    assert_eq!(
+        page.status, 400,
+        "an unregistered redirect is an error page"
+    );
 
     // An update must name the client, and may not carry another secret or bad metadata.
     for (body, error) in [
-        (json!({"redirect_uris": [REDIRECT]}), "invalid_client_metadata"),
-        (json!({"client_id": client_id, "client_secret": "guess", "redirect_uris": [REDIRECT]}), "invalid_client_metadata"),
-        (json!({"client_id": client_id, "redirect_uris": ["http://app.example/cb"]}), "invalid_redirect_uri"),
+        (
+            json!({"redirect_uris": [REDIRECT]}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"client_id": client_id, "client_secret": "guess", "redirect_uris": [REDIRECT]}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"client_id": client_id, "redirect_uris": ["http://app.example/cb"]}),
+            "invalid_redirect_uri",
+        ),
     ] {
-        let (status, refused, _) =
-            call(&server, reqwest::Method::PUT, &uri, Some(&rotated), Some(&body)).await;
-        assert_eq!((status, refused["error"].as_str()), (400, Some(error)), "{body}");
+        let (status, refused, _) = call(
+            &server,
+            reqwest::Method::PUT,
+            &uri,
+            Some(&rotated),
+            Some(&body),
+        )
+        .await;
+        assert_eq!(
+            (status, refused["error"].as_str()),
+            (400, Some(error)),
+            "{body}"
+        );
     }
 
     // §2.3 delete: 204; the client and what it held are gone.
@@ -123,7 +179,10 @@ async fn reg_a_client_reads_replaces_and_deletes_its_registration() {
         .post_form(
             "/token",
             (&client_id, client["client_secret"].as_str().unwrap()),
-            &[("grant_type", "refresh_token"), ("refresh_token", &refresh_token)],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh_token),
+            ],
         )
         .await;
     assert_eq!(refreshed.status(), 401, "the client is gone");

@@ -70,11 +70,7 @@ pub async fn set_policy(
 }
 
 /// POSTs `metadata` to `/register` (with an initial access token, if given); status and body.
-pub async fn register(
-    server: &TestServer,
-    token: Option<&str>,
-    metadata: &Value,
-) -> (u16, Value) {
+pub async fn register(server: &TestServer, token: Option<&str>, metadata: &Value) -> (u16, Value) {
     let mut request = server.http.post(server.url("/register")).json(metadata);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -95,7 +91,12 @@ pub async fn registered(server: &TestServer, metadata: Value) -> Value {
 /// The code flow of `client` (from its registration response) for `alice`, through the pages
 /// (signing in if the browser has no session, consenting if asked), redeemed at the token
 /// endpoint with the client's own authentication: the token response.
-pub async fn code_flow(server: &TestServer, browser: &Browser, client: &Value, redirect_uri: &str) -> Value {
+pub async fn code_flow(
+    server: &TestServer,
+    browser: &Browser,
+    client: &Value,
+    redirect_uri: &str,
+) -> Value {
     let client_id = client["client_id"].as_str().unwrap();
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.extend_pairs([
@@ -118,7 +119,11 @@ pub async fn code_flow(server: &TestServer, browser: &Browser, client: &Value, r
         page = submit_consent(browser, &page, "approve").await;
     }
     assert_eq!(page.status, 303, "{}", page.body);
-    assert!(page.location().starts_with(redirect_uri), "{}", page.location());
+    assert!(
+        page.location().starts_with(redirect_uri),
+        "{}",
+        page.location()
+    );
     let code = page.redirect_params()["code"].clone();
     let form = [
         ("grant_type", "authorization_code"),

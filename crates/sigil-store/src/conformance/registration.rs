@@ -5,8 +5,8 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use super::realm;
 use super::races::{ITERATIONS, TASKS, race};
+use super::realm;
 use crate::*;
 
 fn token(hash: &str, expires_at: Option<i64>, max_uses: Option<u32>) -> InitialAccessTokenRecord {

@@ -256,9 +256,10 @@ pub async fn run(
                 "expires_at": record.expires_at,
                 "max_uses": record.max_uses,
             });
-            let expiry = record
-                .expires_at
-                .map_or_else(|| "never expires".to_owned(), |at| format!("expires {}", time(at)));
+            let expiry = record.expires_at.map_or_else(
+                || "never expires".to_owned(),
+                |at| format!("expires {}", time(at)),
+            );
             let uses = record
                 .max_uses
                 .map_or_else(|| "any number of".to_owned(), |n| n.to_string());

@@ -223,7 +223,10 @@ pub async fn run(
                 || args.subject_type.is_some()
             {
                 let changes = RegistrationChanges {
-                    policy: args.registration.as_deref().and_then(RegistrationPolicy::parse),
+                    policy: args
+                        .registration
+                        .as_deref()
+                        .and_then(RegistrationPolicy::parse),
                     per_hour: args.registration_limit,
                     default_subject_type: args.subject_type.as_deref().and_then(SubjectType::parse),
                 };

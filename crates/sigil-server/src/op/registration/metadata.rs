@@ -21,7 +21,13 @@ pub enum MetadataError {
 }
 
 /// The human-readable members that may come with `#language-tag` variants (RFC 7591 §2.2).
-const LOCALIZABLE: [&str; 5] = ["client_name", "logo_uri", "policy_uri", "tos_uri", "client_uri"];
+const LOCALIZABLE: [&str; 5] = [
+    "client_name",
+    "logo_uri",
+    "policy_uri",
+    "tos_uri",
+    "client_uri",
+];
 
 /// Members whose meaning Sigil cannot provide: refused, never ignored.
 const UNSUPPORTED: [&str; 7] = [
@@ -224,22 +230,46 @@ pub fn echo(client: &ClientRecord, subject_type: &str) -> Map<String, Value> {
     put("response_types", json!(s.response_types));
     put("token_endpoint_auth_method", json!(client.auth_method));
     put("scope", json!(client.scopes.join(" ")));
-    put("application_type", json!(s.application_type.as_deref().unwrap_or("web")));
+    put(
+        "application_type",
+        json!(s.application_type.as_deref().unwrap_or("web")),
+    );
     put("subject_type", json!(subject_type));
     put("sector_identifier_uri", json!(s.sector_identifier_uri));
-    put("post_logout_redirect_uris", json!(s.post_logout_redirect_uris));
-    put("id_token_signed_response_alg", json!(s.id_token_signed_response_alg));
-    put("userinfo_signed_response_alg", json!(s.userinfo_signed_response_alg));
+    put(
+        "post_logout_redirect_uris",
+        json!(s.post_logout_redirect_uris),
+    );
+    put(
+        "id_token_signed_response_alg",
+        json!(s.id_token_signed_response_alg),
+    );
+    put(
+        "userinfo_signed_response_alg",
+        json!(s.userinfo_signed_response_alg),
+    );
     put("logo_uri", json!(s.logo_uri));
     put("policy_uri", json!(s.policy_uri));
     put("tos_uri", json!(s.tos_uri));
     put("client_uri", json!(s.client_uri));
     put("jwks", s.jwks.clone().unwrap_or(Value::Null));
     put("jwks_uri", json!(s.jwks_uri));
-    put("token_endpoint_auth_signing_alg", json!(s.token_endpoint_auth_signing_alg));
-    put("request_object_signing_alg", json!(s.request_object_signing_alg));
-    put("request_object_encryption_alg", json!(s.request_object_encryption_alg));
-    put("request_object_encryption_enc", json!(s.request_object_encryption_enc));
+    put(
+        "token_endpoint_auth_signing_alg",
+        json!(s.token_endpoint_auth_signing_alg),
+    );
+    put(
+        "request_object_signing_alg",
+        json!(s.request_object_signing_alg),
+    );
+    put(
+        "request_object_encryption_alg",
+        json!(s.request_object_encryption_alg),
+    );
+    put(
+        "request_object_encryption_enc",
+        json!(s.request_object_encryption_enc),
+    );
     put("default_max_age", json!(s.default_max_age));
     put("require_auth_time", json!(s.require_auth_time));
     put(

@@ -90,7 +90,9 @@ async fn admit(ctx: &Context, realm: &RealmState, caller: Caller<'_>) -> Result<
             if spent {
                 Ok(())
             } else {
-                Err(invalid_token("unknown, expired or used-up initial access token"))
+                Err(invalid_token(
+                    "unknown, expired or used-up initial access token",
+                ))
             }
         }
         RegistrationPolicy::Open => {
@@ -160,7 +162,10 @@ fn response(
     if let Some(secret) = secret {
         members.insert("client_secret".into(), Value::from(secret));
     }
-    members.insert("registration_access_token".into(), Value::from(access_token));
+    members.insert(
+        "registration_access_token".into(),
+        Value::from(access_token),
+    );
     Registered(members)
 }
 
