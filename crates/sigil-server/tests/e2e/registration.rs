@@ -528,3 +528,38 @@ async fn reg_open_registrations_are_limited_per_address_and_hour() {
     let _ = stop.send(());
     server.stop().await;
 }
+
+/// OIDC Registration §2 `default_max_age`: a request without `max_age` is treated as if it
+/// sent the registered one, so an older sign-in is not reused.
+#[tokio::test]
+async fn reg_default_max_age_asks_for_a_fresh_sign_in() {
+    let server = open_server().await;
+    let strict = registered(
+        &server,
+        json!({"redirect_uris": [REDIRECT], "default_max_age": 60, "require_auth_time": true}),
+    )
+    .await;
+    assert_eq!(strict["default_max_age"], 60);
+    assert_eq!(strict["require_auth_time"], true);
+    let lenient = registered(&server, json!({"redirect_uris": [REDIRECT]})).await;
+    let browser = Browser::new();
+    let tokens = code_flow(&server, &browser, &strict, REDIRECT).await;
+    let (_, id_claims) = crate::support::parts(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id_claims["auth_time"], server.clock.now());
+    code_flow(&server, &browser, &lenient, REDIRECT).await;
+    server.clock.advance(61);
+    let authorize = |client: &Value| {
+        format!(
+            "{}?response_type=code&client_id={}&redirect_uri={REDIRECT}&scope=openid&code_challenge={}&code_challenge_method=S256",
+            server.url("/authorize"),
+            client["client_id"].as_str().unwrap(),
+            crate::browser::challenge()
+        )
+    };
+    // The lenient client's users are still signed in; the strict one's must sign in again.
+    let page = browser.get(&authorize(&lenient)).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = browser.get(&authorize(&strict)).await;
+    assert!(page.is_login_form(), "{}: {}", page.status, page.body);
+    server.stop().await;
+}

@@ -125,7 +125,9 @@ pub async fn validate(
         checks::check_pkce(realm.settings.require_pkce, &client, params).map_err(at)?;
     let scopes = checks::check_scope(&client, params).map_err(at)?;
     let prompt = Prompt::parse(params.get("prompt")).map_err(at)?;
-    let max_age = checks::check_max_age(params).map_err(at)?;
+    let max_age = checks::check_max_age(params)
+        .map_err(at)?
+        .or(client.default_max_age);
     let claims = checks::check_claims(params).map_err(at)?;
     let owned = |name| params.get(name).map(str::to_owned);
     Ok(AuthorizationRequest {

@@ -158,6 +158,8 @@ pub struct ClientMetadata {
     pub subject_type: Option<SubjectType>,
     /// The sector identifier of its pairwise subjects (fixed at registration).
     pub sector_identifier: Option<String>,
+    /// `default_max_age` (OIDC Registration §2): `max_age` of its requests that send none.
+    pub default_max_age: Option<i64>,
     /// When it was registered.
     pub created_at: i64,
     /// Where RP-initiated logout may return to (matched exactly).
@@ -313,6 +315,9 @@ impl ClientMetadata {
             signing_alg,
             subject_type,
             sector_identifier: settings.sector_identifier.clone(),
+            default_max_age: settings
+                .default_max_age
+                .map(|age| i64::try_from(age).unwrap_or(i64::MAX)),
             created_at: record.created_at,
             post_logout_redirect_uris,
             id_token_alg,
