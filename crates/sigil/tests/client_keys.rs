@@ -24,24 +24,49 @@ fn private_key_jwt_clients_register_their_keys_and_get_no_secret() {
     let by_file = json(
         &data,
         &[
-            "client", "create", "--realm", "acme", "--client-id", "signer",
-            "--auth-method", "private_key_jwt", "--jwks-file", file.to_str().unwrap(),
-            "--token-endpoint-auth-alg", "EdDSA", "--request-object-alg", "EdDSA",
+            "client",
+            "create",
+            "--realm",
+            "acme",
+            "--client-id",
+            "signer",
+            "--auth-method",
+            "private_key_jwt",
+            "--jwks-file",
+            file.to_str().unwrap(),
+            "--token-endpoint-auth-alg",
+            "EdDSA",
+            "--request-object-alg",
+            "EdDSA",
         ],
     );
     assert_eq!(by_file["token_endpoint_auth_method"], "private_key_jwt");
     assert_eq!(by_file["client_secret"], serde_json::Value::Null);
     assert_eq!(by_file["settings"]["jwks"], jwks());
-    assert_eq!(by_file["settings"]["token_endpoint_auth_signing_alg"], "EdDSA");
+    assert_eq!(
+        by_file["settings"]["token_endpoint_auth_signing_alg"],
+        "EdDSA"
+    );
     assert_eq!(by_file["settings"]["request_object_signing_alg"], "EdDSA");
     let by_uri = json(
         &data,
         &[
-            "client", "create", "--realm", "acme", "--client-id", "fetched",
-            "--auth-method", "private_key_jwt", "--jwks-uri", "https://app.example/jwks.json",
+            "client",
+            "create",
+            "--realm",
+            "acme",
+            "--client-id",
+            "fetched",
+            "--auth-method",
+            "private_key_jwt",
+            "--jwks-uri",
+            "https://app.example/jwks.json",
         ],
     );
-    assert_eq!(by_uri["settings"]["jwks_uri"], "https://app.example/jwks.json");
+    assert_eq!(
+        by_uri["settings"]["jwks_uri"],
+        "https://app.example/jwks.json"
+    );
     assert_eq!(by_uri["client_secret"], serde_json::Value::Null);
     // A secret client still gets its secret.
     let secret = json(&data, &["client", "create", "--realm", "acme"]);
@@ -59,7 +84,14 @@ fn private_key_jwt_clients_register_their_keys_and_get_no_secret() {
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, "not json").unwrap();
     let output = sigil(&data)
-        .args(["client", "create", "--realm", "acme", "--client-id", "broken"])
+        .args([
+            "client",
+            "create",
+            "--realm",
+            "acme",
+            "--client-id",
+            "broken",
+        ])
         .args(["--auth-method", "private_key_jwt", "--jwks-file"])
         .arg(&broken)
         .output()
@@ -74,5 +106,8 @@ fn private_key_jwt_clients_register_their_keys_and_get_no_secret() {
         .iter()
         .map(|c| c["client_id"].as_str().unwrap())
         .collect();
-    assert!(!ids.contains(&"both") && !ids.contains(&"broken"), "{ids:?}");
+    assert!(
+        !ids.contains(&"both") && !ids.contains(&"broken"),
+        "{ids:?}"
+    );
 }

@@ -44,7 +44,8 @@ async fn handle(
 ) -> Result<Value, OAuthError> {
     let form = read_form(headers, body).await?;
     let credentials = client_auth::credentials(headers, &form)?;
-    let caller = op::clients::authenticate(&app.ctx, realm, &credentials, Endpoint::Introspect).await?;
+    let caller =
+        op::clients::authenticate(&app.ctx, realm, &credentials, Endpoint::Introspect).await?;
     let token = form.require("token")?;
     Ok(
         match op::introspection::introspect(&app.ctx, realm, &caller, token).await? {

@@ -3,8 +3,8 @@
 //! bytes by `endpoints::discovery`; here so that building a realm needs no HTTP module.
 
 use bytes::Bytes;
-use sigil_jose::Algorithm;
 use serde_json::{Map, Value, json};
+use sigil_jose::Algorithm;
 
 use super::clients::{SubjectType, TokenEndpointAuthMethod};
 use super::grants::Grant;

@@ -136,7 +136,12 @@ async fn pkjwt_introspection_and_revocation_with_assertions() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = post_owned(&server, "/introspect", &authenticated(server.base.clone(), "i3")).await;
+    let (status, body) = post_owned(
+        &server,
+        "/introspect",
+        &authenticated(server.base.clone(), "i3"),
+    )
+    .await;
     assert_eq!((status, &body["active"]), (200, &json!(false)), "{body}");
     // The revocation endpoint's URL is no audience for introspection.
     let (status, body) = post_owned(
@@ -145,7 +150,11 @@ async fn pkjwt_introspection_and_revocation_with_assertions() {
         &authenticated(server.url("/revoke"), "i4"),
     )
     .await;
-    assert_eq!((status, &body["error"]), (401, &json!("invalid_client")), "{body}");
+    assert_eq!(
+        (status, &body["error"]),
+        (401, &json!("invalid_client")),
+        "{body}"
+    );
     server.stop().await;
 }
 
@@ -174,7 +183,9 @@ async fn pkjwt_bad_assertions_are_invalid_client() {
         ("a replayed jti", replayed),
         (
             "a wrong aud",
-            key.sign(&with("aud", &|c| c["aud"] = json!("https://other.example/token"))),
+            key.sign(&with("aud", &|c| {
+                c["aud"] = json!("https://other.example/token")
+            })),
         ),
         (
             "expired",
@@ -201,7 +212,10 @@ async fn pkjwt_bad_assertions_are_invalid_client() {
         ("a wrong signer", impostor.sign(&good("impostor"))),
         ("an unknown kid", key.sign_as("k2", &good("kid"))),
         ("alg none", unsigned(&good("none"))),
-        ("HS256", hs256(b"0123456789abcdef0123456789abcdef", "k1", &good("hs"))),
+        (
+            "HS256",
+            hs256(b"0123456789abcdef0123456789abcdef", "k1", &good("hs")),
+        ),
         ("not a JWT", "not.a.jwt".to_owned()),
     ];
     for (what, assertion) in refused {
@@ -244,7 +258,10 @@ async fn pkjwt_bad_assertions_are_invalid_client() {
     let (status, body) = post(
         &server,
         "/token",
-        &[("grant_type", "client_credentials"), ("client_assertion_type", JWT_BEARER)],
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", JWT_BEARER),
+        ],
     )
     .await;
     assert_eq!((status, &body["error"]), (400, &json!("invalid_request")));
@@ -348,9 +365,8 @@ async fn pkjwt_an_unknown_kid_after_rotation_refetches_within_the_cool_down() {
         cc_form(&key.sign_as(kid, &claims))
     };
     let at = &server;
-    let status = |form: Vec<(&'static str, String)>| async move {
-        post_owned(at, "/token", &form).await.0
-    };
+    let status =
+        |form: Vec<(&'static str, String)>| async move { post_owned(at, "/token", &form).await.0 };
     assert_eq!(status(attempt(&old, "old")).await, 200);
     assert_eq!(status(attempt(&old, "old")).await, 200);
     assert_eq!(keys.fetches(), 1, "the set is cached");
@@ -398,7 +414,11 @@ async fn pkjwt_unfetchable_jwks_uri_is_invalid_client() {
         .await;
         let claims = assertion_claims(id, &server.url("/token"), server.clock.now(), 60, id);
         let (status, body) = post_owned(&server, "/token", &cc_form(&key.sign(&claims))).await;
-        assert_eq!((status, &body["error"]), (401, &json!("invalid_client")), "{id}");
+        assert_eq!(
+            (status, &body["error"]),
+            (401, &json!("invalid_client")),
+            "{id}"
+        );
     }
     assert_eq!(keys.fetches(), 0, "plain http is not fetched in production");
     server.stop().await;
@@ -414,7 +434,10 @@ async fn pkjwt_discovery_lists_private_key_jwt_and_request_objects() {
         "revocation_endpoint_auth_methods_supported",
     ] {
         assert!(
-            doc[member].as_array().unwrap().contains(&json!("private_key_jwt")),
+            doc[member]
+                .as_array()
+                .unwrap()
+                .contains(&json!("private_key_jwt")),
             "{member}: {}",
             doc[member]
         );
@@ -424,8 +447,14 @@ async fn pkjwt_discovery_lists_private_key_jwt_and_request_objects() {
         "request_object_signing_alg_values_supported",
     ] {
         let algs = doc[member].as_array().unwrap();
-        assert!(algs.contains(&json!("ES256")) && algs.contains(&json!("EdDSA")), "{member}");
-        assert!(!algs.contains(&json!("none")) && !algs.contains(&json!("HS256")), "{member}");
+        assert!(
+            algs.contains(&json!("ES256")) && algs.contains(&json!("EdDSA")),
+            "{member}"
+        );
+        assert!(
+            !algs.contains(&json!("none")) && !algs.contains(&json!("HS256")),
+            "{member}"
+        );
     }
     assert_eq!(doc["request_parameter_supported"], true);
     assert_eq!(doc["request_uri_parameter_supported"], false);

@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use sigil_server::clock::Clock;
 use sigil_store::ClientSettings;
 
-use crate::browser::{Browser, PASSWORD, VERIFIER, add_user, challenge, submit_consent, submit_login};
+use crate::browser::{
+    Browser, PASSWORD, VERIFIER, add_user, challenge, submit_consent, submit_login,
+};
 use crate::people_support::REDIRECT;
 use crate::pkjwt_support::{
     ClientKey, JWT_BEARER, assertion_claims, jwks, post, signing_client, unsigned,
@@ -85,7 +87,13 @@ async fn pkjwt_a_signed_request_object_replaces_the_query_and_the_flow_completes
     let params = page.redirect_params();
     assert_eq!(params["state"], "from-the-object");
     let now = server.clock.now();
-    let assertion = key.sign(&assertion_claims("signer", &server.url("/token"), now, 60, "c"));
+    let assertion = key.sign(&assertion_claims(
+        "signer",
+        &server.url("/token"),
+        now,
+        60,
+        "c",
+    ));
     let (status, body) = post(
         &server,
         "/token",
@@ -144,7 +152,8 @@ async fn pkjwt_bad_request_objects_are_refused() {
     let tampered = {
         let (header, rest) = signed.split_once('.').unwrap();
         let (_, signature) = rest.split_once('.').unwrap();
-        let payload = URL_SAFE_NO_PAD.encode(with(&|c| c["scope"] = json!("openid email")).to_string());
+        let payload =
+            URL_SAFE_NO_PAD.encode(with(&|c| c["scope"] = json!("openid email")).to_string());
         format!("{header}.{payload}.{signature}")
     };
     let cases: Vec<(&str, String)> = vec![
@@ -167,7 +176,9 @@ async fn pkjwt_bad_request_objects_are_refused() {
         ),
         (
             "nested",
-            key.sign(&with(&|c| c["request_uri"] = json!("https://app.example/r"))),
+            key.sign(&with(&|c| {
+                c["request_uri"] = json!("https://app.example/r")
+            })),
         ),
         ("not a JWT", "garbage".to_owned()),
     ];

@@ -9,11 +9,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use sigil_store::{
-    AdminStore, AdminTokenRecord, AssertionStore, ClientRecord, ClientStore, CodeRecord, CodeStore, ConsentRecord,
-    ConsentStore, FeedEntry, GrantRecord, GrantStore, JanitorStore, KeyRecord, KeyStore, PatRecord,
-    PurgeReport, Realm, RealmName, RealmSettings, RealmStore, RefreshRecord, Result, Revocation,
-    Rotation, SessionRecord, SessionStore, Store, StoreError, TakenCode, ThrottleStore, TokenStore,
-    UserRecord, UserStore,
+    AdminStore, AdminTokenRecord, AssertionStore, ClientRecord, ClientStore, CodeRecord, CodeStore,
+    ConsentRecord, ConsentStore, FeedEntry, GrantRecord, GrantStore, JanitorStore, KeyRecord,
+    KeyStore, PatRecord, PurgeReport, Realm, RealmName, RealmSettings, RealmStore, RefreshRecord,
+    Result, Revocation, Rotation, SessionRecord, SessionStore, Store, StoreError, TakenCode,
+    ThrottleStore, TokenStore, UserRecord, UserStore,
 };
 
 /// Makes the error an injected fault fails with (a fresh one per call).

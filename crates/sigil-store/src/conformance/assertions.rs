@@ -13,24 +13,76 @@ use crate::*;
 pub async fn client_assertions_are_used_once(store: &dyn Store) {
     let acme = realm(store, "acme").await;
     let other = realm(store, "other").await;
-    assert!(store.record_assertion(&acme, "app", "j1", 1_300, 1_000).await.unwrap());
+    assert!(
+        store
+            .record_assertion(&acme, "app", "j1", 1_300, 1_000)
+            .await
+            .unwrap()
+    );
     // A replay, even with another expiry and up to the last second of the record.
-    assert!(!store.record_assertion(&acme, "app", "j1", 1_300, 1_001).await.unwrap());
-    assert!(!store.record_assertion(&acme, "app", "j1", 9_999, 1_299).await.unwrap());
-    assert!(store.record_assertion(&acme, "app2", "j1", 1_300, 1_001).await.unwrap());
-    assert!(store.record_assertion(&other, "app", "j1", 1_300, 1_001).await.unwrap());
-    assert!(store.record_assertion(&acme, "app", "j2", 1_300, 1_001).await.unwrap());
+    assert!(
+        !store
+            .record_assertion(&acme, "app", "j1", 1_300, 1_001)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .record_assertion(&acme, "app", "j1", 9_999, 1_299)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_assertion(&acme, "app2", "j1", 1_300, 1_001)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_assertion(&other, "app", "j1", 1_300, 1_001)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_assertion(&acme, "app", "j2", 1_300, 1_001)
+            .await
+            .unwrap()
+    );
     // At its expiry the record is dead: the id is fresh again (the assertion itself is
     // refused by its `exp` by then), and recorded anew.
-    assert!(store.record_assertion(&acme, "app", "j1", 1_600, 1_300).await.unwrap());
-    assert!(!store.record_assertion(&acme, "app", "j1", 1_600, 1_500).await.unwrap());
+    assert!(
+        store
+            .record_assertion(&acme, "app", "j1", 1_600, 1_300)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .record_assertion(&acme, "app", "j1", 1_600, 1_500)
+            .await
+            .unwrap()
+    );
     // The janitor deletes the dead and keeps the live.
     let purged = store.purge_expired(1_300, 100).await.unwrap();
     assert_eq!(purged.assertions, 3, "{purged:?}");
-    assert!(!store.record_assertion(&acme, "app", "j1", 1_600, 1_500).await.unwrap());
-    assert!(store.record_assertion(&acme, "app", "j2", 1_600, 1_500).await.unwrap());
+    assert!(
+        !store
+            .record_assertion(&acme, "app", "j1", 1_600, 1_500)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_assertion(&acme, "app", "j2", 1_600, 1_500)
+            .await
+            .unwrap()
+    );
     assert!(matches!(
-        store.record_assertion(&name("nowhere"), "app", "j1", 1_300, 1_000).await,
+        store
+            .record_assertion(&name("nowhere"), "app", "j1", 1_300, 1_000)
+            .await,
         Err(StoreError::UnknownRealm(_))
     ));
 }

@@ -62,8 +62,18 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
         .await
         .unwrap();
     // Client assertion ids: one expired (exactly at `NOW`), one live.
-    assert!(store.record_assertion(&r, "app", "j-dead", NOW, 1_000).await.unwrap());
-    assert!(store.record_assertion(&r, "app", "j-live", NOW + 1, 1_000).await.unwrap());
+    assert!(
+        store
+            .record_assertion(&r, "app", "j-dead", NOW, 1_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_assertion(&r, "app", "j-live", NOW + 1, 1_000)
+            .await
+            .unwrap()
+    );
     // The feed: one revocation that has expired, one that has not.
     store.revoke_token(&r, "old", 15_000).await.unwrap();
     store.revoke_token(&r, "new", 30_000).await.unwrap();
@@ -133,5 +143,10 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
         .map(|entry| entry.id)
         .collect();
     assert_eq!(feed, ["new"]);
-    assert!(!store.record_assertion(&r, "app", "j-live", NOW + 1, NOW).await.unwrap());
+    assert!(
+        !store
+            .record_assertion(&r, "app", "j-live", NOW + 1, NOW)
+            .await
+            .unwrap()
+    );
 }

@@ -100,7 +100,11 @@ pub async fn verify(
     if claims.iss.as_deref() != Some(id) {
         return Err(refuse(format!("iss {:?} is not the client_id", claims.iss)));
     }
-    if !claims.aud.as_ref().is_some_and(|aud| aud.contains(&realm.issuer)) {
+    if !claims
+        .aud
+        .as_ref()
+        .is_some_and(|aud| aud.contains(&realm.issuer))
+    {
         return Err(refuse(format!(
             "aud {:?} does not name the issuer {}",
             claims.aud, realm.issuer
@@ -126,10 +130,14 @@ pub async fn verify(
     // request, and are typed apart: `extra` holds the request's parameters.
     for (name, value) in &claims.extra {
         if name == "request" || name == "request_uri" {
-            return Err(refuse(format!("it holds {name} (request objects do not nest)")));
+            return Err(refuse(format!(
+                "it holds {name} (request objects do not nest)"
+            )));
         }
         if name == "client_id" && value.as_str() != Some(id) {
-            return Err(refuse(format!("client_id {value} is not the query's {id:?}")));
+            return Err(refuse(format!(
+                "client_id {value} is not the query's {id:?}"
+            )));
         }
         if name == "response_type"
             && let Some(query) = params.get("response_type")

@@ -202,7 +202,9 @@ impl ClientKeys {
         allowed: &[Algorithm],
     ) -> Result<VerifiedJwt, ClientJwsError> {
         let jws = CompactJws::parse(compact).map_err(ClientJwsError::Malformed)?;
-        let alg = jws.allowed_alg(allowed).map_err(ClientJwsError::Algorithm)?;
+        let alg = jws
+            .allowed_alg(allowed)
+            .map_err(ClientJwsError::Algorithm)?;
         let kid = jws.header().kid.clone();
         let keys = match &client.keys {
             ClientKeySource::None => return Err(ClientJwsError::NoKeys),
@@ -332,7 +334,9 @@ impl ClientKeys {
         for jwk in set.keys {
             match VerifyingKey::from_jwk(jwk) {
                 Ok(key) => keys.push(key),
-                Err(e) => tracing::warn!(uri, error = %e, "a key of a client's jwks_uri is unusable; skipped"),
+                Err(e) => {
+                    tracing::warn!(uri, error = %e, "a key of a client's jwks_uri is unusable; skipped")
+                }
             }
         }
         tracing::debug!(uri, keys = keys.len(), "fetched a client's jwks_uri");

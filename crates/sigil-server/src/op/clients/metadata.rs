@@ -312,7 +312,11 @@ impl ClientMetadata {
         )?;
         let keys = match (&settings.jwks, &settings.jwks_uri) {
             (Some(_), Some(_)) => {
-                return Err(refuse("jwks", "[set]", "is registered together with jwks_uri"));
+                return Err(refuse(
+                    "jwks",
+                    "[set]",
+                    "is registered together with jwks_uri",
+                ));
             }
             (Some(jwks), None) => ClientKeySource::from_jwks(jwks)
                 .map_err(|e| refuse("jwks", &jwks.to_string(), &e.to_string()))?,

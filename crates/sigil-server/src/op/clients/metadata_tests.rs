@@ -120,7 +120,9 @@ fn garbage_is_refused_naming_the_field_never_defaulted() {
         }),
         // private_key_jwt without keys; keys that are no JWK Set; both jwks and jwks_uri.
         ("jwks", |r| r.auth_method = "private_key_jwt".into()),
-        ("jwks", |r| r.settings.jwks = Some(serde_json::json!(["not a set"]))),
+        ("jwks", |r| {
+            r.settings.jwks = Some(serde_json::json!(["not a set"]))
+        }),
         ("jwks", |r| {
             r.settings.jwks = Some(serde_json::json!({"keys": []}));
             r.settings.jwks_uri = Some("https://app.example/jwks".into());
@@ -231,7 +233,10 @@ fn private_key_jwt_clients_have_keys_and_no_secret() {
     assert_eq!(parsed.auth_method, TokenEndpointAuthMethod::PrivateKeyJwt);
     assert!(parsed.secret.is_none() && !parsed.is_public());
     assert!(matches!(&parsed.keys, ClientKeySource::Jwks(keys) if keys.len() == 1));
-    assert_eq!(parsed.token_endpoint_auth_alg, Some(sigil_jose::Algorithm::EdDSA));
+    assert_eq!(
+        parsed.token_endpoint_auth_alg,
+        Some(sigil_jose::Algorithm::EdDSA)
+    );
     r.settings.jwks = None;
     r.settings.jwks_uri = Some("https://app.example/jwks.json".into());
     let parsed = ClientMetadata::parse(&r).unwrap();
