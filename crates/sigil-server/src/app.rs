@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub playground: bool,
     /// Which redirect URIs (and `sector_identifier_uri`s) dynamic registration admits.
     pub redirect_policy: crate::clients::RedirectUriPolicy,
+    /// How clients' `jwks_uri` are fetched: https only, or also http to loopback (dev mode).
+    pub jwks_uri_policy: crate::op::clients::JwksUriPolicy,
 }
 
 impl Default for ServerConfig {
@@ -70,6 +72,7 @@ impl Default for ServerConfig {
             connections: ConnectionLimits::default(),
             playground: false,
             redirect_policy: crate::clients::RedirectUriPolicy::Production,
+            jwks_uri_policy: crate::op::clients::JwksUriPolicy::HttpsOnly,
         }
     }
 }
@@ -137,7 +140,12 @@ impl Server {
             .await?,
         );
         let app = Arc::new(App {
-            ctx: Context::new(store, clock, rng),
+            ctx: Context::new(
+                store,
+                clock,
+                rng,
+                Arc::new(crate::op::clients::ClientKeys::new(config.jwks_uri_policy)?),
+            ),
             realms,
             cache_control: crate::http::public_cache_control(config.jwks_max_age_secs),
             passwords,

@@ -54,6 +54,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "registration",
         sql: include_str!("../migrations/sqlite/0008_registration.sql"),
     },
+    Migration {
+        version: 9,
+        name: "client assertions",
+        sql: include_str!("../migrations/sqlite/0009_client_assertions.sql"),
+    },
 ];
 
 /// PostgreSQL's steps: the same versions as [`SQLITE`], each meaning the same schema.
@@ -97,5 +102,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 8,
         name: "registration",
         sql: include_str!("../migrations/postgres/0008_registration.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "client assertions",
+        sql: include_str!("../migrations/postgres/0009_client_assertions.sql"),
     },
 ];

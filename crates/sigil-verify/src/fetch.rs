@@ -86,16 +86,17 @@ impl HttpClient {
         Ok(parsed)
     }
 
-    /// GETs a JSON document at `url` (checked by [`Self::url`]) within the timeout and size
-    /// limit: its bytes, for callers outside the verifier (an OP fetching a client's
-    /// `sector_identifier_uri`).
-    pub async fn get_document(&self, url: &str) -> Result<Vec<u8>, Error> {
-        let url = self.url(url)?;
-        match self.get(&url, None).await? {
+    /// GETs `url` once and returns the body, under the same rules as the verifier's own
+    /// fetches (the URL check, the timeout, the size limit, checked redirects). For callers
+    /// that keep their own cache: an OpenID provider fetching a client's `jwks_uri`.
+    pub async fn get_body(&self, url: &Url) -> Result<Vec<u8>, Error> {
+        check_url(url, self.options.allow_plain_http)?;
+        match self.get(url, None).await? {
             Fetched::Body { bytes, .. } => Ok(bytes),
+            // Only a conditional GET is answered 304; this one is not conditional.
             Fetched::NotModified { .. } => Err(Error::IssuerUnreachable {
                 url: url.to_string(),
-                reason: "304 without a conditional request".to_owned(),
+                reason: "the server answered 304 to an unconditional GET".to_owned(),
             }),
         }
     }

@@ -9,7 +9,7 @@ use sigil_store::{
 
 use super::{ClientSpec, Provisioner, validate_client};
 use crate::ServerError;
-use crate::op::clients::SubjectType;
+use crate::op::clients::{SubjectType, TokenEndpointAuthMethod};
 use crate::random;
 
 /// The largest `sector_identifier_uri` document fetched.
@@ -104,11 +104,12 @@ impl Provisioner {
             current.created_at,
             &*self.rng,
         )?;
-        if validated.auth_method == "none" && current.secret_hash.is_some()
-            || validated.auth_method != "none" && current.secret_hash.is_none()
-        {
+        let wants_secret = TokenEndpointAuthMethod::parse(&validated.auth_method)
+            .is_some_and(TokenEndpointAuthMethod::uses_secret);
+        if wants_secret != current.secret_hash.is_some() {
+            // The secret was shown once, at registration: it cannot be issued or taken back.
             return Err(ServerError::Invalid(
-                "token_endpoint_auth_method: a registration cannot change between a public and a confidential client".into(),
+                "token_endpoint_auth_method: a registration cannot change between a method with a client secret and one without".into(),
             ));
         }
         let client = ClientRecord {
@@ -139,9 +140,13 @@ impl Provisioner {
             return Ok(());
         };
         let refuse = |why: String| ServerError::Invalid(format!("sector_identifier_uri: {why}"));
+        let url = self
+            .fetcher
+            .url(uri)
+            .map_err(|e| refuse(format!("cannot be fetched: {e}")))?;
         let bytes = self
             .fetcher
-            .get_document(uri)
+            .get_body(&url)
             .await
             .map_err(|e| refuse(format!("cannot be fetched: {e}")))?;
         let listed: Vec<String> = serde_json::from_slice(&bytes)

@@ -9,7 +9,9 @@ use sigil_server::clock::Clock;
 use sigil_store::{RealmName, RegistrationPolicy};
 
 use crate::browser::{Browser, REDIRECT, add_user};
-use crate::registration_support::{client_from, code_flow, register, registered, set_policy};
+use crate::registration_support::{
+    authorization_code, client_from, code_flow, register, registered, set_policy,
+};
 use crate::support::TestServer;
 
 const NATIVE_REDIRECT: &str = "http://127.0.0.1/callback";
@@ -561,5 +563,69 @@ async fn reg_default_max_age_asks_for_a_fresh_sign_in() {
     assert_eq!(page.status, 303, "{}", page.body);
     let page = browser.get(&authorize(&strict)).await;
     assert!(page.is_login_form(), "{}: {}", page.status, page.body);
+    server.stop().await;
+}
+
+/// RFC 7523 §2.2 through registration: a client registers its public keys and then
+/// authenticates at the token endpoint with assertions signed by them (by `jsonwebtoken`).
+#[tokio::test]
+async fn reg_a_private_key_jwt_client_registers_its_keys_and_signs_a_person_in() {
+    use crate::pkjwt_support::{ClientKey, JWT_BEARER, assertion_claims, jwks};
+    let server = open_server().await;
+    let key = ClientKey::es256("reg-key-1");
+    let client = registered(
+        &server,
+        json!({
+            "redirect_uris": [REDIRECT],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "token_endpoint_auth_signing_alg": "ES256",
+            "jwks": jwks(&[&key]),
+        }),
+    )
+    .await;
+    assert!(client.get("client_secret").is_none(), "{client}");
+    assert_eq!(client["token_endpoint_auth_method"], "private_key_jwt");
+    assert_eq!(client["jwks"], jwks(&[&key]));
+    let client_id = client["client_id"].as_str().unwrap();
+    let browser = Browser::new();
+    let code = authorization_code(&server, &browser, client_id, REDIRECT).await;
+    let now = server.clock.now();
+    let assertion = key.sign(&assertion_claims(
+        client_id,
+        &server.url("/token"),
+        now,
+        60,
+        "a-1",
+    ));
+    let response = server
+        .http
+        .post(server.url("/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", crate::browser::VERIFIER),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", assertion.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let tokens: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{tokens}");
+    assert!(tokens["id_token"].is_string());
+    // Without keys the method cannot be registered.
+    let (status, body) = register(
+        &server,
+        None,
+        &json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "private_key_jwt"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_client_metadata")),
+        "{body}"
+    );
     server.stop().await;
 }

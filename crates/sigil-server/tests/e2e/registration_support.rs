@@ -98,6 +98,32 @@ pub async fn code_flow(
     redirect_uri: &str,
 ) -> Value {
     let client_id = client["client_id"].as_str().unwrap();
+    let code = authorization_code(server, browser, client_id, redirect_uri).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", VERIFIER),
+        ("client_id", client_id),
+    ];
+    let mut request = server.http.post(server.url("/token"));
+    if let Some(secret) = client["client_secret"].as_str() {
+        request = request.basic_auth(client_id, Some(secret));
+    }
+    let response = request.form(&form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The code the pages give `client_id` for `alice` (PKCE with [`VERIFIER`]).
+pub async fn authorization_code(
+    server: &TestServer,
+    browser: &Browser,
+    client_id: &str,
+    redirect_uri: &str,
+) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.extend_pairs([
         ("response_type", "code"),
@@ -124,21 +150,5 @@ pub async fn code_flow(
         "{}",
         page.location()
     );
-    let code = page.redirect_params()["code"].clone();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", redirect_uri),
-        ("code_verifier", VERIFIER),
-        ("client_id", client_id),
-    ];
-    let mut request = server.http.post(server.url("/token"));
-    if let Some(secret) = client["client_secret"].as_str() {
-        request = request.basic_auth(client_id, Some(secret));
-    }
-    let response = request.form(&form).send().await.unwrap();
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    body
+    page.redirect_params()["code"].clone()
 }

@@ -9,6 +9,7 @@ use anyhow::bail;
 use clap::Args;
 use sigil_server::clients::RedirectUriPolicy;
 use sigil_server::connections::ConnectionLimits;
+use sigil_server::op::clients::JwksUriPolicy;
 use sigil_server::{Server, ServerConfig};
 
 use crate::config::{DEFAULT_LISTEN, FileConfig, StoreArgs, listen_addr};
@@ -78,6 +79,11 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
             RedirectUriPolicy::Production
         } else {
             RedirectUriPolicy::Development
+        },
+        jwks_uri_policy: if production {
+            JwksUriPolicy::HttpsOnly
+        } else {
+            JwksUriPolicy::AllowLoopbackHttp
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
