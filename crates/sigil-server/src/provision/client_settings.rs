@@ -86,7 +86,7 @@ pub(super) fn validate(
     localized(&settings)?;
     application_type(&settings, client)?;
     response_types(&settings, client)?;
-    client_keys(&settings, client, redirect_policy)?;
+    client_keys(&settings, client)?;
     request_objects(&settings)?;
     if let Some(max_age) = settings.default_max_age
         && max_age > MAX_AGE_LIMIT
@@ -162,11 +162,7 @@ fn response_types(settings: &ClientSettings, client: Registration<'_>) -> Result
 
 /// `jwks` xor `jwks_uri` (RFC 7591 §2); a `jwks` must be a JWK Set of public keys only, a
 /// `jwks_uri` an https URL; `private_key_jwt` needs one of them (RFC 7523 §2.2).
-fn client_keys(
-    settings: &ClientSettings,
-    client: Registration<'_>,
-    redirect_policy: RedirectUriPolicy,
-) -> Result<(), ServerError> {
+fn client_keys(settings: &ClientSettings, client: Registration<'_>) -> Result<(), ServerError> {
     if settings.jwks.is_some() && settings.jwks_uri.is_some() {
         return Err(invalid(
             "jwks and jwks_uri are exclusive (RFC 7591 §2): register one".into(),
@@ -194,7 +190,9 @@ fn client_keys(
         }
     }
     if let Some(uri) = &settings.jwks_uri {
-        https_url("jwks_uri", uri, redirect_policy)?;
+        // Loopback http is registered in any deployment (a local key server, tests); whether
+        // it is ever fetched is the server's `jwks_uri_policy` (https only in production).
+        https_url("jwks_uri", uri, true)?;
     }
     if client.auth_method == "private_key_jwt"
         && settings.jwks.is_none()
@@ -329,7 +327,9 @@ fn sector(
         })?),
     };
     if let Some(uri) = &settings.sector_identifier_uri {
-        let url = https_url("sector_identifier_uri", uri, redirect_policy)?;
+        // Fetched now, by this process: loopback http only where development allows it.
+        let dev = redirect_policy == RedirectUriPolicy::Development;
+        let url = https_url("sector_identifier_uri", uri, dev)?;
         return Ok(url.host_str().map(str::to_owned));
     }
     let hosts: BTreeSet<String> = client
@@ -368,19 +368,13 @@ fn is_loopback(url: &Url) -> bool {
             .is_some_and(|ip| ip.is_loopback())
 }
 
-/// An https URL without credentials or fragment (http to loopback only in development: what
-/// Sigil fetches must not be swapped on the path).
-fn https_url(
-    member: &str,
-    uri: &str,
-    redirect_policy: RedirectUriPolicy,
-) -> Result<Url, ServerError> {
+/// An https URL without credentials or fragment (http to loopback only when `loopback_http`:
+/// what Sigil fetches must not be swapped on the path).
+fn https_url(member: &str, uri: &str, loopback_http: bool) -> Result<Url, ServerError> {
     let refuse = || invalid(format!("{member} {uri:?} must be an https URL"));
     let url = Url::parse(uri).map_err(|_| refuse())?;
-    let dev_loopback = redirect_policy == RedirectUriPolicy::Development
-        && url.scheme() == "http"
-        && is_loopback(&url);
-    if !(url.scheme() == "https" || dev_loopback)
+    let allowed_http = loopback_http && url.scheme() == "http" && is_loopback(&url);
+    if !(url.scheme() == "https" || allowed_http)
         || url.host_str().is_none_or(str::is_empty)
         || !url.username().is_empty()
         || url.password().is_some()
