@@ -193,6 +193,39 @@ fn bad_registration_settings_are_refused_in_one_line() {
             &["client", "initial-token", "create", "--realm", "ghost"][..],
             "ghost",
         ),
+        // The one validator: pairwise subjects over two redirect hosts need a sector document.
+        (
+            &[
+                "client",
+                "create",
+                "--realm",
+                "acme",
+                "--grant-type",
+                "authorization_code",
+                "--redirect-uri",
+                "https://a.example/cb",
+                "--redirect-uri",
+                "https://b.example/cb",
+                "--subject-type",
+                "pairwise",
+            ][..],
+            "sector_identifier_uri",
+        ),
+        (
+            &[
+                "client",
+                "create",
+                "--realm",
+                "acme",
+                "--grant-type",
+                "authorization_code",
+                "--redirect-uri",
+                "https://a.example/cb",
+                "--subject-type",
+                "secret",
+            ][..],
+            "subject_type",
+        ),
     ] {
         let stderr = refusal(&data, args);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");

@@ -267,11 +267,6 @@ pub async fn update(
         registration.registered_from = previous.registered_from.clone();
     }
     let mut spec = requested.spec;
-    spec.name = if spec.name.is_empty() {
-        current.client_id.clone()
-    } else {
-        spec.name
-    };
     spec.settings.registration = Some(registration);
     let client = provisioner
         .replace_client(&realm.name, &current, spec)
