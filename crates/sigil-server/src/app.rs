@@ -299,6 +299,8 @@ pub async fn janitor_pass(app: &App) {
                 purged.sessions += report.sessions;
                 purged.throttle += report.throttle;
                 purged.feed += report.feed;
+                purged.assertions += report.assertions;
+                purged.initial_access_tokens += report.initial_access_tokens;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "janitor: purging expired rows failed; retrying at the next pass");
@@ -315,6 +317,8 @@ pub async fn janitor_pass(app: &App) {
             sessions = purged.sessions,
             throttle = purged.throttle,
             feed = purged.feed,
+            assertions = purged.assertions,
+            initial_access_tokens = purged.initial_access_tokens,
             "janitor: expired rows purged"
         );
     }

@@ -725,11 +725,19 @@ pub struct PurgeReport {
     pub feed: u64,
     /// Client assertion ids past their expiry ([`AssertionStore`](crate::AssertionStore)).
     pub assertions: u64,
+    /// Initial access tokens that expired or admitted all their registrations.
+    pub initial_access_tokens: u64,
 }
 
 impl PurgeReport {
     /// Rows deleted in all.
     pub fn total(&self) -> u64 {
-        self.codes + self.grants + self.sessions + self.throttle + self.feed + self.assertions
+        self.codes
+            + self.grants
+            + self.sessions
+            + self.throttle
+            + self.feed
+            + self.assertions
+            + self.initial_access_tokens
     }
 }

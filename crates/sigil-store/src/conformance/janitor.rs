@@ -74,6 +74,21 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
             .await
             .unwrap()
     );
+    // Initial access tokens: one expired, one used up, one live.
+    for (hash, expires_at, max_uses, uses) in [
+        ("iat-expired", Some(NOW), None, 0),
+        ("iat-spent", None, Some(2), 2),
+        ("iat-live", Some(NOW + 1), Some(2), 1),
+    ] {
+        let token = InitialAccessTokenRecord {
+            token_hash: hash.as_bytes().to_vec(),
+            created_at: 1,
+            expires_at,
+            max_uses,
+            uses,
+        };
+        store.insert_initial_access_token(&r, &token).await.unwrap();
+    }
     // The feed: one revocation that has expired, one that has not.
     store.revoke_token(&r, "old", 15_000).await.unwrap();
     store.revoke_token(&r, "new", 30_000).await.unwrap();
@@ -88,6 +103,7 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
             throttle: 1,
             feed: 1,
             assertions: 1,
+            initial_access_tokens: 2,
         }
     );
     let second = store.purge_expired(NOW, 2).await.unwrap();
@@ -101,6 +117,12 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
     assert_eq!(store.purge_expired(NOW, 2).await.unwrap().total(), 0);
 
     // What was live still works; the expired code kept for replays is still there.
+    assert!(
+        store
+            .spend_initial_access_token(&r, b"iat-live", NOW)
+            .await
+            .unwrap()
+    );
     assert!(matches!(
         store.take_code(&r, &[3; 32], NOW).await.unwrap(),
         TakenCode::Taken(_)

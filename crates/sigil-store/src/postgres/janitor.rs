@@ -33,6 +33,11 @@ const THROTTLE: &str = "DELETE FROM login_failures WHERE (realm, key) IN
 const ASSERTIONS: &str = "DELETE FROM client_assertions WHERE (realm, client_id, jti) IN
     (SELECT realm, client_id, jti FROM client_assertions WHERE expires_at <= $1 LIMIT $2)";
 
+/// An initial access token that expired or has no use left admits nothing any more.
+const INITIAL_ACCESS_TOKENS: &str = "DELETE FROM initial_access_tokens WHERE (realm, token_hash) IN
+    (SELECT realm, token_hash FROM initial_access_tokens
+     WHERE expires_at <= $1 OR (max_uses IS NOT NULL AND uses >= max_uses) LIMIT $2)";
+
 #[async_trait]
 impl JanitorStore for PostgresStore {
     async fn purge_expired(&self, now: i64, batch: u32) -> Result<PurgeReport> {
@@ -50,6 +55,7 @@ impl JanitorStore for PostgresStore {
             sessions: delete(pool, SESSIONS, now, batch).await?,
             throttle: delete(pool, THROTTLE, now, batch).await?,
             assertions: delete(pool, ASSERTIONS, now, batch).await?,
+            initial_access_tokens: delete(pool, INITIAL_ACCESS_TOKENS, now, batch).await?,
             feed: {
                 let mut tx = pool.begin().await?;
                 let purged = feed::purge_batch(&mut tx, now, batch).await?;

@@ -32,6 +32,11 @@ const THROTTLE: &str = "DELETE FROM login_failures WHERE rowid IN
 const ASSERTIONS: &str = "DELETE FROM client_assertions WHERE rowid IN
     (SELECT rowid FROM client_assertions WHERE expires_at <= ?1 LIMIT ?2)";
 
+/// An initial access token that expired or has no use left admits nothing any more.
+const INITIAL_ACCESS_TOKENS: &str = "DELETE FROM initial_access_tokens WHERE rowid IN
+    (SELECT rowid FROM initial_access_tokens
+     WHERE expires_at <= ?1 OR (max_uses IS NOT NULL AND uses >= max_uses) LIMIT ?2)";
+
 #[async_trait]
 impl JanitorStore for SqliteStore {
     async fn purge_expired(&self, now: i64, batch: u32) -> Result<PurgeReport> {
@@ -42,6 +47,7 @@ impl JanitorStore for SqliteStore {
             sessions: delete(pool, SESSIONS, now, batch).await?,
             throttle: delete(pool, THROTTLE, now, batch).await?,
             assertions: delete(pool, ASSERTIONS, now, batch).await?,
+            initial_access_tokens: delete(pool, INITIAL_ACCESS_TOKENS, now, batch).await?,
             feed: {
                 let mut tx = begin_write(pool).await?;
                 let purged = feed::purge_batch(&mut tx, now, batch).await?;
