@@ -286,6 +286,7 @@ pub async fn janitor_pass(app: &App) {
                 purged.sessions += report.sessions;
                 purged.throttle += report.throttle;
                 purged.feed += report.feed;
+                purged.assertions += report.assertions;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "janitor: purging expired rows failed; retrying at the next pass");
@@ -302,6 +303,7 @@ pub async fn janitor_pass(app: &App) {
             sessions = purged.sessions,
             throttle = purged.throttle,
             feed = purged.feed,
+            assertions = purged.assertions,
             "janitor: expired rows purged"
         );
     }
