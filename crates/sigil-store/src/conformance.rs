@@ -10,11 +10,13 @@ use crate::*;
 mod feed;
 mod janitor;
 mod people;
+mod pushed;
 mod races;
 
 pub use feed::*;
 pub use janitor::*;
 pub use people::*;
+pub use pushed::*;
 pub use races::*;
 
 /// Expands to one `#[tokio::test]` per case; `$make` is an async fn returning a fresh store
@@ -48,10 +50,12 @@ macro_rules! conformance_tests {
             people_writes_need_a_realm, people_schema_rules,
             the_janitor_deletes_only_dead_rows_in_bounded_batches,
             realm_changes_enter_the_feed, realm_entries_are_stamped_like_client_entries,
-            feed_after_spans_realms, feed_head_is_the_newest_position, realm_pages);
+            feed_after_spans_realms, feed_head_is_the_newest_position, realm_pages,
+            pushed_requests_are_taken_once, the_janitor_deletes_expired_pushed_requests);
         $crate::conformance_tests!(@races $mode $make;
             racing_takers_of_a_code_take_it_once, racing_refreshes_rotate_once,
-            racing_login_failures_are_all_counted, racing_ends_and_revocations_happen_once);
+            racing_login_failures_are_all_counted, racing_ends_and_revocations_happen_once,
+            racing_takers_of_a_pushed_request_take_it_once);
     };
     (@races $mode:ident $make:path; $($case:ident),* $(,)?) => {
         $(

@@ -645,6 +645,22 @@ pub struct ConsentRecord {
     pub granted_at: i64,
 }
 
+/// A pushed authorization request (RFC 9126 §2): the parameters a client sent to the PAR
+/// endpoint, kept under the SHA-256 digest of the `request_uri` it was given, for one use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRequestRecord {
+    /// SHA-256 of the `request_uri`; the URI itself is never stored.
+    pub uri_hash: Vec<u8>,
+    /// The client that pushed it: only it may use the `request_uri`.
+    pub client_id: String,
+    /// The authorization request's parameters, form-encoded.
+    pub parameters: String,
+    /// When it was pushed.
+    pub created_at: i64,
+    /// When the `request_uri` stops working (RFC 9126 §2.2 `expires_in`).
+    pub expires_at: i64,
+}
+
 /// What one [`JanitorStore::purge_expired`](crate::JanitorStore::purge_expired) call deleted,
 /// per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -654,11 +670,12 @@ pub struct PurgeReport {
     pub sessions: u64,
     pub throttle: u64,
     pub feed: u64,
+    pub pushed_requests: u64,
 }
 
 impl PurgeReport {
     /// Rows deleted in all.
     pub fn total(&self) -> u64 {
-        self.codes + self.grants + self.sessions + self.throttle + self.feed
+        self.codes + self.grants + self.sessions + self.throttle + self.feed + self.pushed_requests
     }
 }

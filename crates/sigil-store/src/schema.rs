@@ -49,6 +49,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "realm feed",
         sql: include_str!("../migrations/sqlite/0007_realm_feed.sql"),
     },
+    Migration {
+        version: 10,
+        name: "pushed requests",
+        sql: include_str!("../migrations/sqlite/0010_pushed_requests.sql"),
+    },
 ];
 
 /// PostgreSQL's steps: the same versions as [`SQLITE`], each meaning the same schema.
@@ -87,5 +92,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 7,
         name: "realm feed",
         sql: include_str!("../migrations/postgres/0007_realm_feed.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "pushed requests",
+        sql: include_str!("../migrations/postgres/0010_pushed_requests.sql"),
     },
 ];

@@ -73,7 +73,8 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
             grants: 1,
             sessions: 1,
             throttle: 1,
-            feed: 1
+            feed: 1,
+            ..PurgeReport::default()
         }
     );
     let second = store.purge_expired(NOW, 2).await.unwrap();

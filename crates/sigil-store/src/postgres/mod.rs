@@ -13,6 +13,7 @@ mod feed;
 mod grants;
 mod janitor;
 mod keys;
+mod pushed_requests;
 mod realms;
 mod sessions;
 mod throttle;
