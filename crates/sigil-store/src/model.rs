@@ -119,6 +119,8 @@ pub struct RealmSettings {
     pub login_failures_allowed: u32,
     /// The window those failures are counted in, in seconds.
     pub login_failure_window_secs: u64,
+    /// Every authorization request must arrive through the PAR endpoint (RFC 9126 §5).
+    pub require_pushed_authorization_requests: bool,
     /// How the realm's pages present it (name, logo, colour); Sigil's own when unset.
     pub brand: RealmBrand,
     /// Page templates replacing Sigil's by name (`login.html`, …): the realm's theme.
@@ -157,6 +159,7 @@ impl Default for RealmSettings {
             require_pkce: false,
             login_failures_allowed: 5,
             login_failure_window_secs: 15 * 60,
+            require_pushed_authorization_requests: false,
             brand: RealmBrand::default(),
             theme: std::collections::BTreeMap::new(),
         }

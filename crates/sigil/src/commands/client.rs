@@ -104,6 +104,9 @@ pub struct CreateArgs {
     /// Issue refresh tokens without the offline_access scope (needs the refresh_token grant).
     #[arg(long)]
     refresh_without_offline_access: bool,
+    /// Accept its authorization requests only through the PAR endpoint (RFC 9126).
+    #[arg(long)]
+    require_par: bool,
 }
 
 pub async fn run(
@@ -143,6 +146,7 @@ pub async fn run(
                     first_party: args.first_party,
                     require_pkce: args.require_pkce,
                     refresh_without_offline_access: args.refresh_without_offline_access,
+                    require_pushed_authorization_requests: args.require_par,
                     ..ClientSettings::default()
                 },
             };
