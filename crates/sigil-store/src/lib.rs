@@ -356,8 +356,9 @@ pub const CODE_REPLAY_RETENTION_SECS: i64 = 3600;
 
 /// Deleting what can no longer matter, so that tables do not grow without limit: used and
 /// expired codes, grants past their absolute lifetime (with their refresh tokens), expired
-/// sessions, login-failure counts whose window has passed, and expired feed entries. Codes
-/// are kept [`CODE_REPLAY_RETENTION_SECS`] past their expiry.
+/// sessions, login-failure counts whose window has passed, expired feed entries and expired
+/// pushed authorization requests. Codes are kept [`CODE_REPLAY_RETENTION_SECS`] past their
+/// expiry.
 #[async_trait]
 pub trait JanitorStore: Send + Sync {
     /// Deletes at most `batch` dead rows of each table, as of `now`; a caller repeats while

@@ -36,7 +36,10 @@ async fn pusher(server: &TestServer, id: &str, require_par: bool) -> (String, St
         .await
 }
 
-fn request(extra: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+/// An authorization request's parameters, as a form.
+type Params = Vec<(&'static str, String)>;
+
+fn request(extra: &[(&'static str, String)]) -> Params {
     let mut form = vec![
         ("response_type", "code".to_owned()),
         ("redirect_uri", REDIRECT.to_owned()),
@@ -170,7 +173,7 @@ async fn pushed_requests_are_validated_as_the_authorization_endpoint_would() {
     let server = people_server().await;
     let (id, secret) = pusher(&server, "pusher", false).await;
     let auth = (id.as_str(), secret.as_str());
-    let cases: Vec<(Vec<(&'static str, String)>, u16, &str)> = vec![
+    let cases: Vec<(Params, u16, &str)> = vec![
         (
             request(&[("redirect_uri", "https://evil.example/cb".into())]),
             400,
