@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 use crate::clock::Clock;
 use crate::connections::ConnectionLimits;
 use crate::endpoints::{
-    authorize, consent, discovery, introspect, jwks, login, logout, register, revoke, token,
+    authorize, consent, discovery, introspect, jwks, login, logout, par, register, revoke, token,
     userinfo,
 };
 use crate::http::json_error;
@@ -299,6 +299,7 @@ pub async fn janitor_pass(app: &App) {
                 purged.sessions += report.sessions;
                 purged.throttle += report.throttle;
                 purged.feed += report.feed;
+                purged.pushed_requests += report.pushed_requests;
                 purged.assertions += report.assertions;
                 purged.initial_access_tokens += report.initial_access_tokens;
             }
@@ -317,6 +318,7 @@ pub async fn janitor_pass(app: &App) {
             sessions = purged.sessions,
             throttle = purged.throttle,
             feed = purged.feed,
+            pushed_requests = purged.pushed_requests,
             assertions = purged.assertions,
             initial_access_tokens = purged.initial_access_tokens,
             "janitor: expired rows purged"
@@ -387,6 +389,7 @@ fn handler(endpoint: Endpoint) -> MethodRouter<Arc<App>> {
         Endpoint::RegisteredClient => get(register::read)
             .put(register::update)
             .delete(register::delete),
+        Endpoint::PushedAuthorization => post(par::par),
     };
     method_router.fallback(method_not_allowed)
 }

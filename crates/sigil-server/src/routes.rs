@@ -34,6 +34,8 @@ pub enum Endpoint {
     Register,
     /// A registered client's own registration (RFC 7592 §2: read, update, delete).
     RegisteredClient,
+    /// Pushed authorization requests (RFC 9126 §2).
+    PushedAuthorization,
 }
 
 /// One row of the table.
@@ -136,6 +138,12 @@ pub const ROUTES: &[Route] = &[
         path: "/register/{client_id}",
         aliases: &["/clients-registrations/openid-connect/{client_id}"],
         metadata: None,
+    },
+    Route {
+        endpoint: Endpoint::PushedAuthorization,
+        path: "/par",
+        aliases: &["/protocol/openid-connect/ext/par/request"],
+        metadata: Some("pushed_authorization_request_endpoint"),
     },
 ];
 

@@ -119,6 +119,8 @@ pub struct RealmSettings {
     pub login_failures_allowed: u32,
     /// The window those failures are counted in, in seconds.
     pub login_failure_window_secs: u64,
+    /// Every authorization request must arrive through the PAR endpoint (RFC 9126 §5).
+    pub require_pushed_authorization_requests: bool,
     /// How the realm's pages present it (name, logo, colour); Sigil's own when unset.
     pub brand: RealmBrand,
     /// Page templates replacing Sigil's by name (`login.html`, …): the realm's theme.
@@ -223,6 +225,7 @@ impl Default for RealmSettings {
             require_pkce: false,
             login_failures_allowed: 5,
             login_failure_window_secs: 15 * 60,
+            require_pushed_authorization_requests: false,
             brand: RealmBrand::default(),
             theme: std::collections::BTreeMap::new(),
             registration: RegistrationPolicy::Closed,
@@ -714,6 +717,22 @@ pub struct ConsentRecord {
     pub granted_at: i64,
 }
 
+/// A pushed authorization request (RFC 9126 §2): the parameters a client sent to the PAR
+/// endpoint, kept under the SHA-256 digest of the `request_uri` it was given, for one use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRequestRecord {
+    /// SHA-256 of the `request_uri`; the URI itself is never stored.
+    pub uri_hash: Vec<u8>,
+    /// The client that pushed it: only it may use the `request_uri`.
+    pub client_id: String,
+    /// The authorization request's parameters, form-encoded.
+    pub parameters: String,
+    /// When it was pushed.
+    pub created_at: i64,
+    /// When the `request_uri` stops working (RFC 9126 §2.2 `expires_in`).
+    pub expires_at: i64,
+}
+
 /// What one [`JanitorStore::purge_expired`](crate::JanitorStore::purge_expired) call deleted,
 /// per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -723,6 +742,7 @@ pub struct PurgeReport {
     pub sessions: u64,
     pub throttle: u64,
     pub feed: u64,
+    pub pushed_requests: u64,
     /// Client assertion ids past their expiry ([`AssertionStore`](crate::AssertionStore)).
     pub assertions: u64,
     /// Initial access tokens that expired or admitted all their registrations.
@@ -737,6 +757,7 @@ impl PurgeReport {
             + self.sessions
             + self.throttle
             + self.feed
+            + self.pushed_requests
             + self.assertions
             + self.initial_access_tokens
     }

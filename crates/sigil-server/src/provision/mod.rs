@@ -29,6 +29,7 @@ mod client_settings;
 mod clients;
 mod issuer;
 mod keys;
+mod pushed_requests;
 mod registration;
 mod tokens;
 mod user_rules;

@@ -24,6 +24,7 @@ mod login_rules;
 mod many_realms;
 mod operations;
 mod pairwise;
+mod par;
 mod people_support;
 mod people_tokens;
 mod pkjwt_assertions;

@@ -104,6 +104,7 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
             feed: 1,
             assertions: 1,
             initial_access_tokens: 2,
+            ..PurgeReport::default()
         }
     );
     let second = store.purge_expired(NOW, 2).await.unwrap();

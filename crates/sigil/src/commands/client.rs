@@ -155,6 +155,9 @@ pub struct CreateArgs {
     /// An https URL listing every redirect URI, whose host is the pairwise sector.
     #[arg(long)]
     sector_identifier_uri: Option<String>,
+    /// Accept its authorization requests only through the PAR endpoint (RFC 9126).
+    #[arg(long)]
+    require_par: bool,
 }
 
 pub async fn run(
@@ -197,6 +200,7 @@ pub async fn run(
                     refresh_without_offline_access: args.refresh_without_offline_access,
                     subject_type: args.subject_type,
                     sector_identifier_uri: args.sector_identifier_uri,
+                    require_pushed_authorization_requests: args.require_par,
                     jwks,
                     jwks_uri: args.jwks_uri,
                     token_endpoint_auth_signing_alg: args.token_endpoint_auth_alg,

@@ -100,6 +100,9 @@ pub struct UpdateArgs {
     /// sector, OIDC Core §8.1).
     #[arg(long, value_parser = ["public", "pairwise"])]
     subject_type: Option<String>,
+    /// Accept authorization requests only through the PAR endpoint (RFC 9126), or again not.
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    require_par: Option<bool>,
     #[arg(long)]
     json: bool,
 }
@@ -177,6 +180,11 @@ pub async fn run(
             }
             if let Some(days) = args.rotation_period_days {
                 provisioner.set_rotation_period(&name, days).await?;
+            }
+            if let Some(required) = args.require_par {
+                provisioner
+                    .set_require_pushed_authorization_requests(&name, required)
+                    .await?;
             }
             let secret = match (
                 &args.legacy_hs256_secret_env,
@@ -265,6 +273,7 @@ fn describe(realm: &Realm) -> serde_json::Value {
         "registration": realm.settings.registration.as_str(),
         "registrations_per_hour": realm.settings.registrations_per_hour,
         "default_subject_type": realm.settings.default_subject_type.as_deref().unwrap_or("public"),
+        "require_pushed_authorization_requests": realm.settings.require_pushed_authorization_requests,
         "created_at": realm.created_at,
     })
 }

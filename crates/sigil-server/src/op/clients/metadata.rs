@@ -197,6 +197,8 @@ pub struct ClientMetadata {
     pub require_pkce: bool,
     /// Refresh tokens without `offline_access` (when it has the grant).
     pub refresh_without_offline_access: bool,
+    /// Its authorization requests must be pushed first (RFC 9126 §6).
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// The pages about a client that people may see (OIDC Dynamic Client Registration 1.0 §2).
@@ -383,6 +385,7 @@ impl ClientMetadata {
             first_party: settings.first_party,
             require_pkce: settings.require_pkce,
             refresh_without_offline_access: settings.refresh_without_offline_access,
+            require_pushed_authorization_requests: settings.require_pushed_authorization_requests,
         })
     }
 
