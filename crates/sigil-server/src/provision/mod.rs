@@ -163,8 +163,8 @@ impl Provisioner {
         &*self.rng
     }
 
-    /// Creates a realm with a key for each of `algs` (RS256 always included), RSA keys of
-    /// `rsa_bits`.
+    /// Creates a realm with a key for each of `algs` (RS256 always included) and a decryption
+    /// key for each of the default encryption algorithms, RSA keys of `rsa_bits`.
     pub async fn create_realm(
         &self,
         name: &RealmName,
@@ -211,7 +211,11 @@ impl Provisioner {
         }
         let mut keys = Vec::new();
         for alg in all.into_iter().filter(|a| Some(*a) != imported) {
-            keys.push(self.new_key(name, alg, rsa_bits, now).await?);
+            keys.push(self.new_key(name, alg.into(), rsa_bits, now).await?);
+        }
+        for alg in &realm.settings.encryption_algs {
+            let alg = crate::keys::KeyAlg::encryption(alg)?;
+            keys.push(self.new_key(name, alg.into(), rsa_bits, now).await?);
         }
         // The realm and its keys appear together: no node ever sees a realm without a signer.
         self.store
@@ -241,7 +245,7 @@ impl Provisioner {
                 .iter()
                 .any(|a| a == alg.as_str())
             {
-                self.add_key(name, *alg, realm.settings.rsa_bits as usize, now)
+                self.add_key(name, (*alg).into(), realm.settings.rsa_bits as usize, now)
                     .await?;
                 realm.settings.signing_algs.push(alg.as_str().to_owned());
             }
@@ -255,7 +259,7 @@ impl Provisioner {
     async fn new_key(
         &self,
         realm: &RealmName,
-        alg: Algorithm,
+        alg: crate::keys::KeyAlg,
         rsa_bits: usize,
         now: i64,
     ) -> Result<sigil_store::KeyRecord, ServerError> {
@@ -274,7 +278,7 @@ impl Provisioner {
     async fn add_key(
         &self,
         realm: &RealmName,
-        alg: Algorithm,
+        alg: crate::keys::KeyAlg,
         rsa_bits: usize,
         now: i64,
     ) -> Result<(), ServerError> {

@@ -10,6 +10,7 @@ use sigil_jose::Algorithm;
 use sigil_store::ClientRecord;
 
 use crate::clients::{RedirectUri, RedirectUriError};
+use crate::keys::request_object::RequestObjectEncryption;
 
 /// `token_endpoint_auth_method` (RFC 7591 §2; RFC 6749 §2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,6 +164,9 @@ pub struct ClientMetadata {
     pub require_pkce: bool,
     /// Refresh tokens without `offline_access` (when it has the grant).
     pub refresh_without_offline_access: bool,
+    /// `request_object_encryption_alg`/`_enc`: when registered, its request objects must be
+    /// encrypted with exactly these.
+    pub request_object_encryption: Option<RequestObjectEncryption>,
 }
 
 /// The pages about a client that people may see (OIDC Dynamic Client Registration 1.0 §2).
@@ -281,6 +285,11 @@ impl ClientMetadata {
             "userinfo_signed_response_alg",
             &settings.userinfo_signed_response_alg,
         )?;
+        let request_object_encryption = RequestObjectEncryption::from_registration(
+            settings.request_object_encryption_alg.as_deref(),
+            settings.request_object_encryption_enc.as_deref(),
+        )
+        .map_err(|(field, value)| refuse(field, &value, "is not an encryption Sigil accepts"))?;
         Ok(Self {
             client_id: record.client_id.clone(),
             name: record.name.clone(),
@@ -306,6 +315,7 @@ impl ClientMetadata {
             first_party: settings.first_party,
             require_pkce: settings.require_pkce,
             refresh_without_offline_access: settings.refresh_without_offline_access,
+            request_object_encryption,
         })
     }
 
