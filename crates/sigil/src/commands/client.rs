@@ -143,6 +143,7 @@ pub async fn run(
                     first_party: args.first_party,
                     require_pkce: args.require_pkce,
                     refresh_without_offline_access: args.refresh_without_offline_access,
+                    ..ClientSettings::default()
                 },
             };
             let (client, secret) = provisioner.create_client(&realm, spec).await?;
