@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use sigil_jose::Algorithm;
+use sigil_jose::jwe::KeyManagement;
 use sigil_store::{
     AdminTokenRecord, ClientRecord, ClientSettings, Realm, RealmName, RealmSettings, Store,
     StoreError,
@@ -182,6 +183,37 @@ impl Provisioner {
         rsa_bits: usize,
         imported: Option<Algorithm>,
     ) -> Result<Realm, ServerError> {
+        let encryption = RealmSettings::default().encryption_algs;
+        self.create(name, algs, rsa_bits, imported, encryption).await
+    }
+
+    /// Like [`Self::create_realm`], with decryption keys for exactly `encryption` (none when
+    /// empty: each RSA one costs a key generation, about a second at 3072 bits).
+    pub async fn create_realm_encrypting(
+        &self,
+        name: &RealmName,
+        algs: &[Algorithm],
+        rsa_bits: usize,
+        encryption: &[KeyManagement],
+    ) -> Result<Realm, ServerError> {
+        let mut names: Vec<String> = Vec::new();
+        for alg in encryption {
+            let name = crate::keys::KeyAlg::encryption(alg.as_str())?.as_str().to_owned();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        self.create(name, algs, rsa_bits, None, names).await
+    }
+
+    async fn create(
+        &self,
+        name: &RealmName,
+        algs: &[Algorithm],
+        rsa_bits: usize,
+        imported: Option<Algorithm>,
+        encryption_algs: Vec<String>,
+    ) -> Result<Realm, ServerError> {
         if ![2048, 3072, 4096].contains(&rsa_bits) {
             return Err(ServerError::Invalid(format!(
                 "RSA keys are 2048, 3072 or 4096 bits, not {rsa_bits}"
@@ -201,6 +233,7 @@ impl Provisioner {
             settings: RealmSettings {
                 signing_algs: all.iter().map(|a| a.as_str().to_owned()).collect(),
                 rsa_bits: u32::try_from(rsa_bits).unwrap_or(3072),
+                encryption_algs,
                 ..RealmSettings::default()
             },
             version: 1,

@@ -33,6 +33,13 @@ pub struct CreateArgs {
     /// RSA key size for the realm's RSA keys.
     #[arg(long, default_value_t = 3072)]
     rsa_bits: usize,
+    /// Keep encryption keys (`use: enc`, for encrypted request objects) for these algorithms
+    /// only (repeatable) [default: RSA-OAEP-256 and ECDH-ES+A256KW].
+    #[arg(long = "encryption-alg", value_parser = parse_encryption_alg, conflicts_with = "no_encryption_keys")]
+    encryption_algs: Vec<sigil_jose::jwe::KeyManagement>,
+    /// Keep no encryption keys: clients cannot encrypt request objects to the realm.
+    #[arg(long)]
+    no_encryption_keys: bool,
     /// Rotate generated keys every N days [default: 30].
     #[arg(long, value_name = "DAYS")]
     rotation_period_days: Option<u64>,
@@ -114,9 +121,15 @@ pub async fn run(
             {
                 anyhow::bail!("the rotation period is 1 to 365 days");
             }
-            let mut realm = provisioner
-                .create_realm(&name, &args.algs, args.rsa_bits)
-                .await?;
+            let mut realm = if args.encryption_algs.is_empty() && !args.no_encryption_keys {
+                provisioner
+                    .create_realm(&name, &args.algs, args.rsa_bits)
+                    .await?
+            } else {
+                provisioner
+                    .create_realm_encrypting(&name, &args.algs, args.rsa_bits, &args.encryption_algs)
+                    .await?
+            };
             if let Some(days) = args.rotation_period_days {
                 provisioner.set_rotation_period(&name, days).await?;
                 realm = provisioner.realm(&name).await?;
