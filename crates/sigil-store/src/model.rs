@@ -661,11 +661,13 @@ pub struct PurgeReport {
     pub sessions: u64,
     pub throttle: u64,
     pub feed: u64,
+    /// Client assertion ids past their expiry ([`AssertionStore`](crate::AssertionStore)).
+    pub assertions: u64,
 }
 
 impl PurgeReport {
     /// Rows deleted in all.
     pub fn total(&self) -> u64 {
-        self.codes + self.grants + self.sessions + self.throttle + self.feed
+        self.codes + self.grants + self.sessions + self.throttle + self.feed + self.assertions
     }
 }

@@ -49,6 +49,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "realm feed",
         sql: include_str!("../migrations/sqlite/0007_realm_feed.sql"),
     },
+    Migration {
+        version: 9,
+        name: "client assertions",
+        sql: include_str!("../migrations/sqlite/0009_client_assertions.sql"),
+    },
 ];
 
 /// PostgreSQL's steps: the same versions as [`SQLITE`], each meaning the same schema.
@@ -87,5 +92,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 7,
         name: "realm feed",
         sql: include_str!("../migrations/postgres/0007_realm_feed.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "client assertions",
+        sql: include_str!("../migrations/postgres/0009_client_assertions.sql"),
     },
 ];

@@ -20,7 +20,7 @@ pub const ITERATIONS: usize = 50;
 
 /// Runs `call(i)` for `i in 0..TASKS` on spawned tasks released at once; their results in
 /// task order.
-async fn race<S, T, F, Fut>(store: &Arc<S>, call: F) -> Vec<T>
+pub(super) async fn race<S, T, F, Fut>(store: &Arc<S>, call: F) -> Vec<T>
 where
     S: Deref + Send + Sync + 'static,
     S::Target: Store,

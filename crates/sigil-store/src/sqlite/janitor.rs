@@ -27,6 +27,10 @@ const THROTTLE: &str = "DELETE FROM login_failures WHERE rowid IN
          + COALESCE(json_extract(r.settings, '$.login_failure_window_secs'), 900) <= ?1
      LIMIT ?2)";
 
+/// An assertion id matters only while the assertion could be accepted.
+const ASSERTIONS: &str = "DELETE FROM client_assertions WHERE rowid IN
+    (SELECT rowid FROM client_assertions WHERE expires_at <= ?1 LIMIT ?2)";
+
 #[async_trait]
 impl JanitorStore for SqliteStore {
     async fn purge_expired(&self, now: i64, batch: u32) -> Result<PurgeReport> {
@@ -36,6 +40,7 @@ impl JanitorStore for SqliteStore {
             grants: delete(pool, GRANTS, now, batch).await?,
             sessions: delete(pool, SESSIONS, now, batch).await?,
             throttle: delete(pool, THROTTLE, now, batch).await?,
+            assertions: delete(pool, ASSERTIONS, now, batch).await?,
             feed: {
                 let mut tx = begin_write(pool).await?;
                 let purged = feed::purge_batch(&mut tx, now, batch).await?;
