@@ -580,7 +580,11 @@ fn encryption_keys_are_listed_with_their_use_and_follow_realm_update() {
         line.split_whitespace().nth(2).unwrap().to_owned()
     };
     assert_eq!(
-        (use_of("RS256"), use_of("RSA-OAEP-256"), use_of("ECDH-ES+A256KW")),
+        (
+            use_of("RS256"),
+            use_of("RSA-OAEP-256"),
+            use_of("ECDH-ES+A256KW")
+        ),
         ("sig".into(), "enc".into(), "enc".into())
     );
 
@@ -595,14 +599,26 @@ fn encryption_keys_are_listed_with_their_use_and_follow_realm_update() {
         .unwrap()
         .to_owned();
     let line = refused(&data, &["keys", "retire", &ec_kid, "--realm", "acme"]);
-    assert!(line.contains("current ECDH-ES+A256KW encryption key"), "{line}");
+    assert!(
+        line.contains("current ECDH-ES+A256KW encryption key"),
+        "{line}"
+    );
 
     // Only RSA-OAEP-256: the EC key is retired now.
     let updated = json(
         &data,
-        &["realm", "update", "acme", "--encryption-alg", "RSA-OAEP-256"],
+        &[
+            "realm",
+            "update",
+            "acme",
+            "--encryption-alg",
+            "RSA-OAEP-256",
+        ],
     );
-    assert_eq!(updated["encryption_algs"], serde_json::json!(["RSA-OAEP-256"]));
+    assert_eq!(
+        updated["encryption_algs"],
+        serde_json::json!(["RSA-OAEP-256"])
+    );
     assert_eq!(
         encryption_keys(&data, "acme"),
         [
@@ -634,7 +650,14 @@ fn encryption_keys_are_listed_with_their_use_and_follow_realm_update() {
     // `keys rotate --alg` takes an encryption algorithm: a next key, published now.
     let rotated = json(
         &data,
-        &["keys", "rotate", "--realm", "acme", "--alg", "ECDH-ES+A256KW"],
+        &[
+            "keys",
+            "rotate",
+            "--realm",
+            "acme",
+            "--alg",
+            "ECDH-ES+A256KW",
+        ],
     );
     assert_eq!(rotated[0]["alg"], "ECDH-ES+A256KW");
     assert!(rotated[0]["activates_at"].is_i64(), "{rotated}");
@@ -657,7 +680,14 @@ fn encryption_keys_are_listed_with_their_use_and_follow_realm_update() {
     // A realm can be made without them (each RSA one is a key generation).
     let bare = json(
         &data,
-        &["realm", "create", "bare", "--rsa-bits", "2048", "--no-encryption-keys"],
+        &[
+            "realm",
+            "create",
+            "bare",
+            "--rsa-bits",
+            "2048",
+            "--no-encryption-keys",
+        ],
     );
     assert_eq!(bare["encryption_algs"], serde_json::json!([]));
     assert!(encryption_keys(&data, "bare").is_empty());

@@ -9,7 +9,7 @@
 
 use sigil_jose::Error;
 use sigil_jose::jwe::{
-    self, DecryptionKey, DecryptionKeys, Decrypted, EncryptionJwk, JweHeader, JwePolicy,
+    self, Decrypted, DecryptionKey, DecryptionKeys, EncryptionJwk, JweHeader, JwePolicy,
     KeyManagement,
 };
 

@@ -16,10 +16,7 @@ pub fn seal_context(realm: &RealmName, kid: &str) -> String {
 
 /// Generates a key for `alg` (RSA of `rsa_bits`), off the async runtime's threads: RSA
 /// generation takes up to half a second.
-pub async fn generate(
-    alg: impl Into<KeyAlg>,
-    rsa_bits: usize,
-) -> Result<PrivateKey, ServerError> {
+pub async fn generate(alg: impl Into<KeyAlg>, rsa_bits: usize) -> Result<PrivateKey, ServerError> {
     let spec = alg.into().key_spec(rsa_bits)?;
     tokio::task::spawn_blocking(move || PrivateKey::generate(spec))
         .await
@@ -49,7 +46,11 @@ pub fn record(
         KeyAlg::Decrypt(alg) => {
             let decrypting = DecryptionKey::new(key, alg, kid)?;
             let der = decrypting.private_key().to_pkcs8_der()?;
-            (decrypting.kid().clone(), der, decrypting.public_jwk().to_json())
+            (
+                decrypting.kid().clone(),
+                der,
+                decrypting.public_jwk().to_json(),
+            )
         }
     };
     let kid = kid.as_str().to_owned();

@@ -11,10 +11,10 @@ use sigil_jose::jwe::{DecryptionKey, KeyManagement};
 use sigil_jose::{Algorithm, PublicJwk, SigningKey, VerifyingKey, pem};
 use sigil_store::{KeyRecord, RealmName};
 
+use super::KeyAlg;
 use super::decryption::Keyring;
 use super::generate::seal_context;
 use super::lifecycle::{self, KeyState};
-use super::KeyAlg;
 use crate::ServerError;
 use crate::seal::MasterKey;
 

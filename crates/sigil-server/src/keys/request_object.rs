@@ -102,7 +102,9 @@ impl RealmKeys {
             .decrypt(compact, &policy, now)
             .map_err(|e| refused(e.to_string()))?;
         if decrypted.header().cty.is_some() && !decrypted.is_nested_jwt() {
-            return Err(refused("the JWE's cty is not JWT: no signed request object inside"));
+            return Err(refused(
+                "the JWE's cty is not JWT: no signed request object inside",
+            ));
         }
         let inner = String::from_utf8(decrypted.into_plaintext())
             .map_err(|_| refused("the plaintext is not text"))?;

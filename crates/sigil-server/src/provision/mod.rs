@@ -184,7 +184,8 @@ impl Provisioner {
         imported: Option<Algorithm>,
     ) -> Result<Realm, ServerError> {
         let encryption = RealmSettings::default().encryption_algs;
-        self.create(name, algs, rsa_bits, imported, encryption).await
+        self.create(name, algs, rsa_bits, imported, encryption)
+            .await
     }
 
     /// Like [`Self::create_realm`], with decryption keys for exactly `encryption` (none when
@@ -198,7 +199,9 @@ impl Provisioner {
     ) -> Result<Realm, ServerError> {
         let mut names: Vec<String> = Vec::new();
         for alg in encryption {
-            let name = crate::keys::KeyAlg::encryption(alg.as_str())?.as_str().to_owned();
+            let name = crate::keys::KeyAlg::encryption(alg.as_str())?
+                .as_str()
+                .to_owned();
             if !names.contains(&name) {
                 names.push(name);
             }

@@ -41,14 +41,14 @@ pub async fn enc_keys(server: &TestServer, realm: &str) -> Vec<Value> {
     keys
 }
 
-fn kids(keys: &[Value]) -> Vec<String> {
+pub fn kids(keys: &[Value]) -> Vec<String> {
     keys.iter()
         .map(|k| k["kid"].as_str().unwrap().to_owned())
         .collect()
 }
 
-/// The one published key of `alg`.
-fn of_alg<'a>(keys: &'a [Value], alg: &str) -> Vec<&'a Value> {
+/// The published keys of `alg`.
+pub fn of_alg<'a>(keys: &'a [Value], alg: &str) -> Vec<&'a Value> {
     keys.iter().filter(|k| k["alg"] == alg).collect()
 }
 
@@ -126,12 +126,19 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
     let (_, jwks) = server.get_json("/jwks.json").await;
     let all = jwks["keys"].as_array().unwrap();
     let enc = enc_keys(&server, "default").await;
-    assert_eq!(enc.len(), 2, "one RSA-OAEP-256 and one ECDH-ES+A256KW key: {jwks}");
+    assert_eq!(
+        enc.len(),
+        2,
+        "one RSA-OAEP-256 and one ECDH-ES+A256KW key: {jwks}"
+    );
     let rsa = of_alg(&enc, "RSA-OAEP-256");
     let ec = of_alg(&enc, "ECDH-ES+A256KW");
     assert_eq!((rsa.len(), ec.len()), (1, 1));
     assert_eq!(rsa[0]["kty"], "RSA");
-    assert_eq!((ec[0]["kty"].as_str(), ec[0]["crv"].as_str()), (Some("EC"), Some("P-256")));
+    assert_eq!(
+        (ec[0]["kty"].as_str(), ec[0]["crv"].as_str()),
+        (Some("EC"), Some("P-256"))
+    );
     for key in &enc {
         let parsed = sigil_jose::jwe::EncryptionJwk::from_value(key).unwrap();
         assert_eq!(
@@ -146,7 +153,11 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
     let mut every_kid: Vec<&str> = all.iter().map(|k| k["kid"].as_str().unwrap()).collect();
     every_kid.sort_unstable();
     every_kid.dedup();
-    assert_eq!(every_kid.len(), 4, "two signing and two encryption keys, distinct kids");
+    assert_eq!(
+        every_kid.len(),
+        4,
+        "two signing and two encryption keys, distinct kids"
+    );
 
     // A signature-key reader skips them (RFC 7517 §5), saying why; nothing signs with them.
     let body = server
@@ -160,10 +171,17 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
         .unwrap();
     let set = sigil_jose::JwkSet::from_json(&body).unwrap();
     assert_eq!(set.keys.len(), 2);
-    assert!(set.keys.iter().all(|k| k.key_use.as_ref().map(|u| u.as_str()) == Some("sig")));
+    assert!(
+        set.keys
+            .iter()
+            .all(|k| k.key_use.as_ref().map(|u| u.as_str()) == Some("sig"))
+    );
     let mut skipped: Vec<Option<String>> = set.skipped.iter().map(|s| s.kid.clone()).collect();
     skipped.sort();
-    assert_eq!(skipped, kids(&enc).into_iter().map(Some).collect::<Vec<_>>());
+    assert_eq!(
+        skipped,
+        kids(&enc).into_iter().map(Some).collect::<Vec<_>>()
+    );
     let (id, secret) = server.client("default", "svc").await;
     for alg in ["RS256", "ES256"] {
         let spec = sigil_server::provision::ClientSpec {
@@ -175,7 +193,10 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
         let (id, secret) = server.client_with("default", spec).await;
         let token = server.token("default", (&id, &secret), &[]).await;
         let kid = parts(&token).0["kid"].as_str().unwrap().to_owned();
-        assert!(!kids(&enc).contains(&kid), "{alg} signed with an encryption key");
+        assert!(
+            !kids(&enc).contains(&kid),
+            "{alg} signed with an encryption key"
+        );
         // sigil-verify, reading the same JWKS, verifies with the signing key.
         let verifier = sigil_verify::Verifier::builder()
             .issuer(server.base.clone())
@@ -201,13 +222,18 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
     server.stop().await;
 }
 
-/// Moves the clock and waits until the realm's JWKS publishes exactly `want` as `use: enc`.
-async fn expect_enc(server: &TestServer, at: i64, want: &[&String]) -> Vec<Value> {
+/// Moves the clock and waits until `realm`'s JWKS publishes exactly `want` as `use: enc`.
+pub async fn expect_enc_in(
+    server: &TestServer,
+    realm: &str,
+    at: i64,
+    want: &[&String],
+) -> Vec<Value> {
     server.clock.set(at);
     let mut want: Vec<String> = want.iter().map(|k| (*k).clone()).collect();
     want.sort();
     for _ in 0..100 {
-        let keys = enc_keys(server, "encrot").await;
+        let keys = enc_keys(server, realm).await;
         if kids(&keys) == want {
             return keys;
         }
@@ -215,8 +241,33 @@ async fn expect_enc(server: &TestServer, at: i64, want: &[&String]) -> Vec<Value
     }
     panic!(
         "at {at}: published {:?}, want {want:?}",
-        kids(&enc_keys(server, "encrot").await)
+        kids(&enc_keys(server, realm).await)
     );
+}
+
+/// Moves the clock and waits until `realm`'s JWKS publishes `count` `use: enc` keys.
+pub async fn expect_enc_count(
+    server: &TestServer,
+    realm: &str,
+    at: i64,
+    count: usize,
+) -> Vec<Value> {
+    server.clock.set(at);
+    for _ in 0..100 {
+        let keys = enc_keys(server, realm).await;
+        if keys.len() == count {
+            return keys;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "at {at}: published {:?}, want {count}",
+        enc_keys(server, realm).await
+    );
+}
+
+async fn expect_enc(server: &TestServer, at: i64, want: &[&String]) -> Vec<Value> {
+    expect_enc_in(server, "encrot", at, want).await
 }
 
 async fn state_of(server: &TestServer, kid: &str) -> KeyState {
@@ -247,29 +298,41 @@ async fn enc_keys_rotate_next_current_previous_gone_and_decrypt_while_published(
         of_alg(&first, "RSA-OAEP-256")[0].clone(),
         of_alg(&first, "ECDH-ES+A256KW")[0].clone(),
     );
-    let (rsa1_kid, ec1_kid) = (rsa1["kid"].as_str().unwrap().to_owned(), ec1["kid"].as_str().unwrap().to_owned());
+    let (rsa1_kid, ec1_kid) = (
+        rsa1["kid"].as_str().unwrap().to_owned(),
+        ec1["kid"].as_str().unwrap().to_owned(),
+    );
     assert_eq!(state_of(&server, &rsa1_kid).await, KeyState::Current);
-    let Some(to_rsa1) = jwcrypto_encrypt(&rsa1, "RSA-OAEP-256", "A256GCM", "h.p.s", json!({"cty": "JWT"}))
-    else {
+    let Some(to_rsa1) = jwcrypto_encrypt(
+        &rsa1,
+        "RSA-OAEP-256",
+        "A256GCM",
+        "h.p.s",
+        json!({"cty": "JWT"}),
+    ) else {
         return;
     };
-    let to_ec1 =
-        jwcrypto_encrypt(&ec1, "ECDH-ES+A256KW", "A128CBC-HS256", "h.p.s", json!({"cty": "JWT"})).unwrap();
-    assert_eq!(decrypt(&server, "encrot", &to_rsa1).await.as_deref(), Ok("h.p.s"));
-    assert_eq!(decrypt(&server, "encrot", &to_ec1).await.as_deref(), Ok("h.p.s"));
+    let to_ec1 = jwcrypto_encrypt(
+        &ec1,
+        "ECDH-ES+A256KW",
+        "A128CBC-HS256",
+        "h.p.s",
+        json!({"cty": "JWT"}),
+    )
+    .unwrap();
+    assert_eq!(
+        decrypt(&server, "encrot", &to_rsa1).await.as_deref(),
+        Ok("h.p.s")
+    );
+    assert_eq!(
+        decrypt(&server, "encrot", &to_ec1).await.as_deref(),
+        Ok("h.p.s")
+    );
 
     // Due: the next keys are published at once (and decrypt), the first stay current.
     expect_enc(&server, START + PERIOD - lead - 1, &[&rsa1_kid, &ec1_kid]).await;
-    server.clock.set(START + PERIOD - lead);
-    let mut next = Vec::new();
-    for _ in 0..100 {
-        next = enc_keys(&server, "encrot").await;
-        if next.len() == 4 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(next.len(), 4, "a next key per algorithm: {next:?}");
+    // A next key per algorithm.
+    let next = expect_enc_count(&server, "encrot", START + PERIOD - lead, 4).await;
     let rsa2 = of_alg(&next, "RSA-OAEP-256")
         .into_iter()
         .find(|k| k["kid"] != rsa1_kid.as_str())
@@ -280,19 +343,33 @@ async fn enc_keys_rotate_next_current_previous_gone_and_decrypt_while_published(
         .find(|k| k["kid"] != ec1_kid.as_str())
         .unwrap()
         .clone();
-    let (rsa2_kid, ec2_kid) = (rsa2["kid"].as_str().unwrap().to_owned(), ec2["kid"].as_str().unwrap().to_owned());
+    let (rsa2_kid, ec2_kid) = (
+        rsa2["kid"].as_str().unwrap().to_owned(),
+        ec2["kid"].as_str().unwrap().to_owned(),
+    );
     assert_eq!(state_of(&server, &rsa2_kid).await, KeyState::Next);
-    let to_rsa2 = jwcrypto_encrypt(&rsa2, "RSA-OAEP-256", "A128CBC-HS256", "n.e.w", json!({})).unwrap();
-    assert_eq!(decrypt(&server, "encrot", &to_rsa2).await.as_deref(), Ok("n.e.w"), "a next key decrypts");
+    let to_rsa2 =
+        jwcrypto_encrypt(&rsa2, "RSA-OAEP-256", "A128CBC-HS256", "n.e.w", json!({})).unwrap();
+    assert_eq!(
+        decrypt(&server, "encrot", &to_rsa2).await.as_deref(),
+        Ok("n.e.w"),
+        "a next key decrypts"
+    );
 
     // The next keys become current; the first ones are previous and still decrypt.
     let all = [&rsa1_kid, &ec1_kid, &rsa2_kid, &ec2_kid];
     expect_enc(&server, START + PERIOD, &all).await;
     assert_eq!(state_of(&server, &rsa2_kid).await, KeyState::Current);
     assert_eq!(state_of(&server, &rsa1_kid).await, KeyState::Previous);
-    assert_eq!(decrypt(&server, "encrot", &to_rsa1).await.as_deref(), Ok("h.p.s"));
+    assert_eq!(
+        decrypt(&server, "encrot", &to_rsa1).await.as_deref(),
+        Ok("h.p.s")
+    );
     let late = jwcrypto_encrypt(&ec1, "ECDH-ES+A256KW", "A256GCM", "l.a.t", json!({})).unwrap();
-    assert_eq!(decrypt(&server, "encrot", &late).await.as_deref(), Ok("l.a.t"));
+    assert_eq!(
+        decrypt(&server, "encrot", &late).await.as_deref(),
+        Ok("l.a.t")
+    );
     expect_enc(&server, START + PERIOD + retention - 1, &all).await;
 
     // Past retention: gone from the JWKS, and what was encrypted to them no longer decrypts.
@@ -301,7 +378,10 @@ async fn enc_keys_rotate_next_current_previous_gone_and_decrypt_while_published(
     for jwe in [&to_rsa1, &to_ec1, &late] {
         assert!(decrypt(&server, "encrot", jwe).await.is_err());
     }
-    assert_eq!(decrypt(&server, "encrot", &to_rsa2).await.as_deref(), Ok("n.e.w"));
+    assert_eq!(
+        decrypt(&server, "encrot", &to_rsa2).await.as_deref(),
+        Ok("n.e.w")
+    );
     server.stop().await;
 }
 
@@ -339,9 +419,10 @@ async fn enc_a_realm_without_encryption_keys_gets_them_from_the_rotator() {
     let master = MasterKey::from_bytes(&[42; 32]).unwrap();
     old_realm(&*server.store, &master, "old").await;
     server
-        .eventually("the rotator gives the old realm its encryption keys", || async {
-            enc_keys(&server, "old").await.len() == 2
-        })
+        .eventually(
+            "the rotator gives the old realm its encryption keys",
+            || async { enc_keys(&server, "old").await.len() == 2 },
+        )
         .await;
     let keys = enc_keys(&server, "old").await;
     for alg in ["RSA-OAEP-256", "ECDH-ES+A256KW"] {
@@ -349,13 +430,30 @@ async fn enc_a_realm_without_encryption_keys_gets_them_from_the_rotator() {
     }
     // Published before they are current: the pre-publication of any scheduled key.
     for kid in kids(&keys) {
-        let keys = server.provisioner.keys(&RealmName::new("old").unwrap()).await.unwrap();
-        assert_eq!(keys.iter().find(|k| k.record.kid == kid).unwrap().state, KeyState::Next);
+        let keys = server
+            .provisioner
+            .keys(&RealmName::new("old").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            keys.iter().find(|k| k.record.kid == kid).unwrap().state,
+            KeyState::Next
+        );
     }
-    let Some(jwe) = jwcrypto_encrypt(&keys[0], keys[0]["alg"].as_str().unwrap(), "A256GCM", "a.b.c", json!({})) else {
+    let Some(jwe) = jwcrypto_encrypt(
+        &keys[0],
+        keys[0]["alg"].as_str().unwrap(),
+        "A256GCM",
+        "a.b.c",
+        json!({}),
+    ) else {
         return;
     };
-    assert_eq!(decrypt(&server, "old", &jwe).await.as_deref(), Ok("a.b.c"), "a next key decrypts");
+    assert_eq!(
+        decrypt(&server, "old", &jwe).await.as_deref(),
+        Ok("a.b.c"),
+        "a next key decrypts"
+    );
     server.stop().await;
 }
 

@@ -40,7 +40,14 @@ async fn three_paths_serve_the_same_bytes_with_cache_headers() {
     kids.sort_unstable();
     kids.dedup();
     assert_eq!(kids.len(), 5);
-    let uses = |u: &str| doc["keys"].as_array().unwrap().iter().filter(|k| k["use"] == u).count();
+    let uses = |u: &str| {
+        doc["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["use"] == u)
+            .count()
+    };
     assert_eq!((uses("sig"), uses("enc")), (3, 2));
     for key in doc["keys"].as_array().unwrap() {
         assert!(key["alg"].is_string());

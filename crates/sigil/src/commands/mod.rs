@@ -126,9 +126,7 @@ pub(crate) fn parse_key_alg(value: &str) -> Result<sigil_server::keys::KeyAlg, S
 }
 
 /// An encryption algorithm for `sigil realm update --encryption-alg`.
-pub(crate) fn parse_encryption_alg(
-    value: &str,
-) -> Result<sigil_jose::jwe::KeyManagement, String> {
+pub(crate) fn parse_encryption_alg(value: &str) -> Result<sigil_jose::jwe::KeyManagement, String> {
     sigil_server::keys::KeyAlg::encryption(value).map_err(|e| e.to_string())
 }
 

@@ -127,7 +127,12 @@ pub async fn run(
                     .await?
             } else {
                 provisioner
-                    .create_realm_encrypting(&name, &args.algs, args.rsa_bits, &args.encryption_algs)
+                    .create_realm_encrypting(
+                        &name,
+                        &args.algs,
+                        args.rsa_bits,
+                        &args.encryption_algs,
+                    )
                     .await?
             };
             if let Some(days) = args.rotation_period_days {

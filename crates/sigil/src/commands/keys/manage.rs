@@ -171,7 +171,9 @@ pub async fn rotate(
             Outcome::Activated { kid } => (
                 match alg {
                     KeyAlg::Sign(_) => format!("{alg}: {kid} signs now\n"),
-                    KeyAlg::Decrypt(_) => format!("{alg}: {kid} is the current encryption key now\n"),
+                    KeyAlg::Decrypt(_) => {
+                        format!("{alg}: {kid} is the current encryption key now\n")
+                    }
                 },
                 json!({"alg": alg.as_str(), "kid": kid, "activates_at": "now"}),
             ),
