@@ -115,3 +115,42 @@ impl RealmKeys {
         Ok(inner)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_registration_pins_alg_and_enc_with_the_oidc_default() {
+        let pinned = |alg, enc| RequestObjectEncryption::from_registration(alg, enc);
+        assert_eq!(pinned(None, None), Ok(None));
+        assert_eq!(
+            pinned(Some("ECDH-ES+A256KW"), None),
+            Ok(Some(RequestObjectEncryption {
+                alg: KeyManagement::EcdhEsA256Kw,
+                enc: ContentEncryption::A128CbcHs256,
+            })),
+            "OIDC Registration §2: A128CBC-HS256 when only the alg is registered"
+        );
+        assert_eq!(
+            pinned(Some("RSA-OAEP-256"), Some("A256GCM")),
+            Ok(Some(RequestObjectEncryption {
+                alg: KeyManagement::RsaOaep256,
+                enc: ContentEncryption::A256Gcm,
+            }))
+        );
+        for (alg, enc, member) in [
+            (None, Some("A256GCM"), "request_object_encryption_enc"),
+            (Some("RSA1_5"), None, "request_object_encryption_alg"),
+            (Some("RSA-OAEP"), None, "request_object_encryption_alg"),
+            (
+                Some("RSA-OAEP-256"),
+                Some("A128GCM"),
+                "request_object_encryption_enc",
+            ),
+        ] {
+            assert_eq!(pinned(alg, enc).unwrap_err().0, member, "{alg:?} {enc:?}");
+        }
+        assert!(is_encrypted("a.b.c.d.e") && !is_encrypted("a.b.c"));
+    }
+}
