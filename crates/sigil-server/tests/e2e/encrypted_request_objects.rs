@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
+use sigil_jose::jwe::KeyManagement;
 use sigil_server::clock::Clock;
 use sigil_server::keys::lifecycle;
 use sigil_store::{ClientSettings, RealmName};
@@ -29,6 +30,21 @@ use crate::support::{START, TestServer, parts};
 /// registered RSA-OAEP-256 with A256GCM for its request objects.
 async fn server_with(key: &ClientKey) -> TestServer {
     let server = TestServer::start().await;
+    // Both encryption algorithms, as a realm Sigil makes has (the test server's default
+    // realm saves the RSA generation).
+    server
+        .provisioner
+        .set_encryption_algs(
+            &RealmName::default_realm(),
+            &[KeyManagement::RsaOaep256, KeyManagement::EcdhEsA256Kw],
+        )
+        .await
+        .unwrap();
+    server
+        .eventually("the server publishes both encryption keys", || async {
+            enc_keys(&server, "default").await.len() == 2
+        })
+        .await;
     for (id, encryption) in [
         ("signer", None),
         ("pinned", Some(("RSA-OAEP-256", "A256GCM"))),

@@ -125,10 +125,12 @@ async fn decrypt(server: &TestServer, realm: &str, jwe: &str) -> Result<String, 
 
 #[tokio::test]
 async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
-    let server = TestServer::start_with(&[Algorithm::ES256]).await;
-    let (_, jwks) = server.get_json("/jwks.json").await;
+    let server = TestServer::start().await;
+    // A realm as `sigil realm create` makes it: the encryption keys are the default's.
+    server.realm("acme", &[Algorithm::ES256]).await;
+    let (_, jwks) = server.get_json("/realms/acme/jwks.json").await;
     let all = jwks["keys"].as_array().unwrap();
-    let enc = enc_keys(&server, "default").await;
+    let enc = enc_keys(&server, "acme").await;
     assert_eq!(
         enc.len(),
         2,
@@ -165,7 +167,7 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
     // A signature-key reader skips them (RFC 7517 §5), saying why; nothing signs with them.
     let body = server
         .http
-        .get(server.url("/jwks.json"))
+        .get(server.url("/realms/acme/jwks.json"))
         .send()
         .await
         .unwrap()
@@ -185,7 +187,6 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
         skipped,
         kids(&enc).into_iter().map(Some).collect::<Vec<_>>()
     );
-    let (id, secret) = server.client("default", "svc").await;
     for alg in ["RS256", "ES256"] {
         let spec = sigil_server::provision::ClientSpec {
             client_id: Some(format!("svc-{alg}")),
@@ -193,8 +194,8 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
             audiences: vec!["https://api.example".into()],
             ..Default::default()
         };
-        let (id, secret) = server.client_with("default", spec).await;
-        let token = server.token("default", (&id, &secret), &[]).await;
+        let (id, secret) = server.client_with("acme", spec).await;
+        let token = server.token("acme", (&id, &secret), &[]).await;
         let kid = parts(&token).0["kid"].as_str().unwrap().to_owned();
         assert!(
             !kids(&enc).contains(&kid),
@@ -202,7 +203,7 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
         );
         // sigil-verify, reading the same JWKS, verifies with the signing key.
         let verifier = sigil_verify::Verifier::builder()
-            .issuer(server.base.clone())
+            .issuer(server.issuer("acme"))
             .allowed_algorithms([Algorithm::RS256, Algorithm::ES256])
             .audience(["https://api.example"])
             .clock(Arc::new(sigil_verify::ManualClock::at_unix(START as u64)))
@@ -210,10 +211,11 @@ async fn enc_jwks_publishes_encryption_keys_beside_the_signing_keys() {
             .unwrap();
         verifier.verify(&token).await.unwrap();
     }
-    let _ = server.token("default", (&id, &secret), &[]).await;
 
     // Discovery says what clients may encrypt request objects with.
-    let (_, discovery) = server.get_json("/.well-known/openid-configuration").await;
+    let (_, discovery) = server
+        .get_json("/realms/acme/.well-known/openid-configuration")
+        .await;
     assert_eq!(
         discovery["request_object_encryption_alg_values_supported"],
         json!(["RSA-OAEP-256", "ECDH-ES+A256KW"])
