@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-use sigil_jose::jwe::KeyManagement;
+use sigil_jose::jwe::{ContentEncryption, KeyManagement};
 use sigil_server::clock::Clock;
 use sigil_server::keys::lifecycle;
+use sigil_server::keys::request_object::{RequestObjectEncryption, is_encrypted};
 use sigil_store::{ClientSettings, RealmName};
 
 use crate::browser::{
@@ -279,18 +280,27 @@ async fn enc_bad_encrypted_request_objects_are_one_and_the_same_refusal() {
         });
         nested(&other, "ECDH-ES+A256KW", "A256GCM", &signed("signer")).unwrap()
     };
-    let cases: Vec<(&str, &str, String)> = vec![
+    // What each is, whose it is, and why the realm's keys refuse it (the detail only the log
+    // sees); `None`: it decrypts, or is not encrypted, and the refusal comes after.
+    let cases: Vec<(&str, &str, String, Option<&str>)> = vec![
         (
             "the pinned client with another alg",
             "pinned",
             nested(&ec, "ECDH-ES+A256KW", "A256GCM", &signed("pinned")).unwrap(),
+            Some("alg \"ECDH-ES+A256KW\" is not allowed"),
         ),
         (
             "the pinned client with another enc",
             "pinned",
             nested(&rsa, "RSA-OAEP-256", "A128CBC-HS256", &signed("pinned")).unwrap(),
+            Some("enc \"A128CBC-HS256\" is not allowed"),
         ),
-        ("the pinned client unencrypted", "pinned", signed("pinned")),
+        (
+            "the pinned client unencrypted",
+            "pinned",
+            signed("pinned"),
+            None,
+        ),
         (
             "an unsigned (alg none) inner JWT",
             "signer",
@@ -301,6 +311,7 @@ async fn enc_bad_encrypted_request_objects_are_one_and_the_same_refusal() {
                 &unsigned(&request_claims(&server, "signer")),
             )
             .unwrap(),
+            None,
         ),
         (
             "zip",
@@ -313,14 +324,26 @@ async fn enc_bad_encrypted_request_objects_are_one_and_the_same_refusal() {
                 json!({"cty": "JWT", "zip": "DEF"}),
             )
             .unwrap(),
+            Some("zip"),
         ),
         (
             "RSA1_5",
             "signer",
             nested(&rsa, "RSA1_5", "A128CBC-HS256", &signed("signer")).unwrap(),
+            Some("RSA1_5"),
         ),
-        ("a tampered ciphertext", "signer", tampered),
-        ("a key the realm never published", "signer", foreign),
+        (
+            "a tampered ciphertext",
+            "signer",
+            tampered,
+            Some("decryption failed"),
+        ),
+        (
+            "a key the realm never published",
+            "signer",
+            foreign,
+            Some("decryption failed"),
+        ),
         (
             "claims, not a JWS, inside",
             "signer",
@@ -332,6 +355,7 @@ async fn enc_bad_encrypted_request_objects_are_one_and_the_same_refusal() {
                 json!({}),
             )
             .unwrap(),
+            Some("not a compact JWS"),
         ),
         (
             "a cty other than JWT",
@@ -344,10 +368,35 @@ async fn enc_bad_encrypted_request_objects_are_one_and_the_same_refusal() {
                 json!({"cty": "json"}),
             )
             .unwrap(),
+            Some("cty is not JWT"),
         ),
     ];
+    // The step `/authorize` takes, on the realm's keys, says why (so each case is refused
+    // for its own reason, not another's).
+    let state = server
+        .provisioner
+        .realm_state(&RealmName::default_realm(), &server.base)
+        .await
+        .unwrap();
+    for (what, client, request, why) in &cases {
+        let registered = (*client == "pinned").then_some(RequestObjectEncryption {
+            alg: KeyManagement::RsaOaep256,
+            enc: ContentEncryption::A256Gcm,
+        });
+        let opened = state
+            .keys
+            .decrypt_request_object(request, registered, server.clock.now());
+        match why {
+            Some(why) => {
+                let detail = opened.unwrap_err().detail;
+                assert!(detail.contains(why), "{what}: {detail}");
+            }
+            None if is_encrypted(request) => assert!(opened.is_ok(), "{what}: {opened:?}"),
+            None => {}
+        }
+    }
     let mut descriptions = Vec::new();
-    for (what, client, request) in &cases {
+    for (what, client, request, _) in &cases {
         let page = Browser::new()
             .get(&authorize_url(&server, client, request))
             .await;
