@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 use crate::clock::Clock;
 use crate::connections::ConnectionLimits;
 use crate::endpoints::{
-    authorize, consent, discovery, introspect, jwks, login, logout, revoke, token, userinfo,
+    authorize, consent, discovery, introspect, jwks, login, logout, par, revoke, token, userinfo,
 };
 use crate::http::json_error;
 use crate::op::Context;
@@ -286,6 +286,7 @@ pub async fn janitor_pass(app: &App) {
                 purged.sessions += report.sessions;
                 purged.throttle += report.throttle;
                 purged.feed += report.feed;
+                purged.assertions += report.assertions;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "janitor: purging expired rows failed; retrying at the next pass");
@@ -302,6 +303,7 @@ pub async fn janitor_pass(app: &App) {
             sessions = purged.sessions,
             throttle = purged.throttle,
             feed = purged.feed,
+            assertions = purged.assertions,
             "janitor: expired rows purged"
         );
     }
@@ -366,6 +368,7 @@ fn handler(endpoint: Endpoint) -> MethodRouter<Arc<App>> {
         Endpoint::Consent => post(consent::consent),
         Endpoint::Userinfo => get(userinfo::userinfo).post(userinfo::userinfo),
         Endpoint::Logout => get(logout::logout).post(logout::logout),
+        Endpoint::PushedAuthorization => post(par::par),
     };
     method_router.fallback(method_not_allowed)
 }

@@ -30,6 +30,8 @@ pub enum Endpoint {
     Userinfo,
     /// RP-Initiated Logout 1.0 §2.
     Logout,
+    /// Pushed authorization requests (RFC 9126 §2).
+    PushedAuthorization,
 }
 
 /// One row of the table.
@@ -120,6 +122,12 @@ pub const ROUTES: &[Route] = &[
         path: "/logout",
         aliases: &["/protocol/openid-connect/logout"],
         metadata: Some("end_session_endpoint"),
+    },
+    Route {
+        endpoint: Endpoint::PushedAuthorization,
+        path: "/par",
+        aliases: &["/protocol/openid-connect/ext/par/request"],
+        metadata: Some("pushed_authorization_request_endpoint"),
     },
 ];
 

@@ -199,6 +199,27 @@ pub trait CodeStore: Send + Sync {
     async fn take_code(&self, realm: &RealmName, code_hash: &[u8], now: i64) -> Result<TakenCode>;
 }
 
+/// Pushed authorization requests (RFC 9126), single use.
+#[async_trait]
+pub trait PushedRequestStore: Send + Sync {
+    /// Stores a pushed request; [`StoreError::Conflict`] if its digest is taken.
+    async fn insert_pushed_request(
+        &self,
+        realm: &RealmName,
+        request: &PushedRequestRecord,
+    ) -> Result<()>;
+    /// Removes and returns the pushed request stored under `uri_hash`, if it has not expired
+    /// by `now`. Of any number of concurrent takers exactly one gets it (RFC 9126 §4: a
+    /// `request_uri` is for one authorization request); an expired one is `None`, like an
+    /// absent or already taken one.
+    async fn take_pushed_request(
+        &self,
+        realm: &RealmName,
+        uri_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<PushedRequestRecord>>;
+}
+
 /// Grants and their refresh tokens (RFC 6749 §6, rotated as RFC 9700 §4.14.2 describes).
 #[async_trait]
 pub trait GrantStore: Send + Sync {
@@ -353,9 +374,9 @@ pub const CODE_REPLAY_RETENTION_SECS: i64 = 3600;
 
 /// Deleting what can no longer matter, so that tables do not grow without limit: used and
 /// expired codes, grants past their absolute lifetime (with their refresh tokens), expired
-/// sessions, login-failure counts whose window has passed, expired client assertion ids and
-/// expired feed entries. Codes
-/// are kept [`CODE_REPLAY_RETENTION_SECS`] past their expiry.
+/// sessions, login-failure counts whose window has passed, expired feed entries, expired
+/// pushed authorization requests and expired client assertion ids. Codes are kept
+/// [`CODE_REPLAY_RETENTION_SECS`] past their expiry.
 #[async_trait]
 pub trait JanitorStore: Send + Sync {
     /// Deletes at most `batch` dead rows of each table, as of `now`; a caller repeats while
@@ -377,6 +398,7 @@ pub trait Store:
     + SessionStore
     + ConsentStore
     + ThrottleStore
+    + PushedRequestStore
     + AssertionStore
     + JanitorStore
     + std::fmt::Debug

@@ -122,6 +122,8 @@ pub struct RealmSettings {
     pub login_failures_allowed: u32,
     /// The window those failures are counted in, in seconds.
     pub login_failure_window_secs: u64,
+    /// Every authorization request must arrive through the PAR endpoint (RFC 9126 §5).
+    pub require_pushed_authorization_requests: bool,
     /// How the realm's pages present it (name, logo, colour); Sigil's own when unset.
     pub brand: RealmBrand,
     /// Page templates replacing Sigil's by name (`login.html`, …): the realm's theme.
@@ -163,6 +165,7 @@ impl Default for RealmSettings {
             require_pkce: false,
             login_failures_allowed: 5,
             login_failure_window_secs: 15 * 60,
+            require_pushed_authorization_requests: false,
             brand: RealmBrand::default(),
             theme: std::collections::BTreeMap::new(),
         }
@@ -652,6 +655,22 @@ pub struct ConsentRecord {
     pub granted_at: i64,
 }
 
+/// A pushed authorization request (RFC 9126 §2): the parameters a client sent to the PAR
+/// endpoint, kept under the SHA-256 digest of the `request_uri` it was given, for one use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRequestRecord {
+    /// SHA-256 of the `request_uri`; the URI itself is never stored.
+    pub uri_hash: Vec<u8>,
+    /// The client that pushed it: only it may use the `request_uri`.
+    pub client_id: String,
+    /// The authorization request's parameters, form-encoded.
+    pub parameters: String,
+    /// When it was pushed.
+    pub created_at: i64,
+    /// When the `request_uri` stops working (RFC 9126 §2.2 `expires_in`).
+    pub expires_at: i64,
+}
+
 /// What one [`JanitorStore::purge_expired`](crate::JanitorStore::purge_expired) call deleted,
 /// per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -661,6 +680,7 @@ pub struct PurgeReport {
     pub sessions: u64,
     pub throttle: u64,
     pub feed: u64,
+    pub pushed_requests: u64,
     /// Client assertion ids past their expiry ([`AssertionStore`](crate::AssertionStore)).
     pub assertions: u64,
 }
@@ -668,6 +688,12 @@ pub struct PurgeReport {
 impl PurgeReport {
     /// Rows deleted in all.
     pub fn total(&self) -> u64 {
-        self.codes + self.grants + self.sessions + self.throttle + self.feed + self.assertions
+        self.codes
+            + self.grants
+            + self.sessions
+            + self.throttle
+            + self.feed
+            + self.pushed_requests
+            + self.assertions
     }
 }

@@ -54,6 +54,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "client assertions",
         sql: include_str!("../migrations/sqlite/0009_client_assertions.sql"),
     },
+    Migration {
+        version: 10,
+        name: "pushed requests",
+        sql: include_str!("../migrations/sqlite/0010_pushed_requests.sql"),
+    },
 ];
 
 /// PostgreSQL's steps: the same versions as [`SQLITE`], each meaning the same schema.
@@ -97,5 +102,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 9,
         name: "client assertions",
         sql: include_str!("../migrations/postgres/0009_client_assertions.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "pushed requests",
+        sql: include_str!("../migrations/postgres/0010_pushed_requests.sql"),
     },
 ];

@@ -18,6 +18,7 @@ use crate::http::{cookies, read_form};
 use crate::oauth::Form;
 use crate::op::authorize::{self, Resume};
 use crate::op::interaction::Interaction;
+use crate::op::pushed_authorization::{self, Resolved};
 use crate::op::sessions;
 use crate::ui::PageError;
 
@@ -39,10 +40,20 @@ pub async fn authorize(
         Ok(params) => params,
         Err(e) => return PageError::bad_request("Invalid request", e.description).into_response(),
     };
+    // A pushed request (RFC 9126 §4) is taken here, once; what is validated, and sealed into
+    // the interaction for the login and consent steps, is what was pushed.
+    let Resolved { params, pushed } =
+        match pushed_authorization::resolve(&app.ctx, &realm, params).await {
+            Ok(resolved) => resolved,
+            Err(page) => return page.into_response(),
+        };
     let request = match authorize::validate(&app.ctx, &realm, &params).await {
         Ok(request) => request,
         Err(e) => return interaction::authorize_error(e),
     };
+    if let Err(e) = pushed_authorization::check_required(&realm, &request, pushed) {
+        return interaction::authorize_error(e);
+    }
     let secret = cookies::read(&headers, &session_cookie(&realm));
     let session = match sessions::find(&app.ctx, &realm, secret.as_deref()).await {
         Ok(session) => session,

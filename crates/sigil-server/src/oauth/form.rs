@@ -52,6 +52,18 @@ impl Form {
         out.finish()
     }
 
+    /// Sets `name` to `value`, replacing what was there.
+    pub fn insert(&mut self, name: &str, value: &str) {
+        self.params.insert(name.to_owned(), value.to_owned());
+    }
+
+    /// The form without the parameters `names`.
+    pub fn without(mut self, names: &[&str]) -> Self {
+        self.params
+            .retain(|name, _| !names.contains(&name.as_str()));
+        self
+    }
+
     /// The value of a required parameter.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name)
@@ -72,5 +84,8 @@ mod tests {
         assert_eq!(form.get("b"), None);
         assert_eq!(form.get("c"), Some("x y z"));
         assert!(form.require("b").is_err());
+        let mut form = form.without(&["a"]);
+        form.insert("d", "1");
+        assert_eq!((form.get("a"), form.get("d")), (None, Some("1")));
     }
 }

@@ -8,6 +8,8 @@ use sigil_jose::Algorithm;
 
 use super::clients::{SubjectType, TokenEndpointAuthMethod};
 use super::grants::Grant;
+use sigil_store::RealmSettings;
+
 use crate::keys::RealmKeys;
 use crate::keys::request_object::REQUEST_OBJECT_ENCS;
 use crate::routes::{ROUTES, url};
@@ -29,8 +31,8 @@ const TOKEN_CLAIMS: [&str; 11] = [
 ];
 
 /// The OpenID and the OAuth metadata documents of a realm.
-pub fn documents(issuer: &str, keys: &RealmKeys) -> (Bytes, Bytes) {
-    let oauth = oauth_metadata(issuer, keys);
+pub fn documents(issuer: &str, keys: &RealmKeys, settings: &RealmSettings) -> (Bytes, Bytes) {
+    let oauth = oauth_metadata(issuer, keys, settings);
     let mut openid = oauth.clone();
     let algs: Vec<&str> = keys.signing_algs().iter().map(|a| a.as_str()).collect();
     let subject_types: Vec<&str> = SubjectType::SUPPORTED
@@ -81,7 +83,7 @@ fn insert_request_object_encryption(openid: &mut Map<String, Value>, keys: &Real
 /// RFC 8414 §2 members, from what is registered: an endpoint member for every row of the
 /// route table, `grant_types_supported` from the token endpoint's grants, and each
 /// endpoint's client authentication methods from the one list of them.
-fn oauth_metadata(issuer: &str, keys: &RealmKeys) -> Map<String, Value> {
+fn oauth_metadata(issuer: &str, keys: &RealmKeys, settings: &RealmSettings) -> Map<String, Value> {
     let mut members = Map::new();
     members.insert("issuer".into(), json!(issuer));
     for route in ROUTES {
@@ -117,6 +119,8 @@ fn oauth_metadata(issuer: &str, keys: &RealmKeys) -> Map<String, Value> {
         "revocation_endpoint_auth_signing_alg_values_supported": client_algs,
         "access_token_signing_alg_values_supported": algs,
         "authorization_response_iss_parameter_supported": true,
+        // RFC 9126 §5.
+        "require_pushed_authorization_requests": settings.require_pushed_authorization_requests,
     });
     if let Value::Object(more) = more {
         members.extend(more);

@@ -21,6 +21,7 @@ pub mod introspection;
 pub mod login;
 pub mod logout;
 pub mod metadata;
+pub mod pushed_authorization;
 pub mod revocation;
 pub mod sessions;
 pub mod userinfo;

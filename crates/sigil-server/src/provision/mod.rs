@@ -30,6 +30,7 @@ mod client_settings;
 mod clients;
 mod issuer;
 mod keys;
+mod pushed_requests;
 mod tokens;
 mod user_rules;
 mod users;

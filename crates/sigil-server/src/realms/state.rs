@@ -107,7 +107,8 @@ impl RealmState {
             }
             None => None,
         };
-        let (openid_configuration, oauth_metadata) = metadata::documents(&issuer, &keys);
+        let (openid_configuration, oauth_metadata) =
+            metadata::documents(&issuer, &keys, &realm.settings);
         // A broken theme fails the load (so the last good state keeps serving, and the
         // registry logs the realm and this reason), never a page.
         let templates = Templates::for_theme(&realm.settings.theme)

@@ -25,6 +25,7 @@ mod live_changes;
 mod login_rules;
 mod many_realms;
 mod operations;
+mod par;
 mod people_support;
 mod people_tokens;
 mod pkjwt_assertions;

@@ -204,3 +204,68 @@ async fn pkjwt_bad_request_objects_are_refused() {
     assert!(page.headers.get("location").is_none());
     server.stop().await;
 }
+
+/// PAR (RFC 9126 §2.1, §3): the client authenticates with an assertion (whose `aud` may be the
+/// PAR endpoint) and pushes a signed request object; the browser carries only the
+/// `request_uri`, and the object's parameters are served.
+#[tokio::test]
+async fn pkjwt_a_pushed_signed_request_with_an_assertion() {
+    let key = ClientKey::es256("k1");
+    let server = server_with(&key).await;
+    let now = server.clock.now();
+    let push = |assertion: String, request: String| {
+        let server = &server;
+        async move {
+            post(
+                server,
+                "/par",
+                &[
+                    ("client_id", "signer"),
+                    ("client_assertion_type", JWT_BEARER),
+                    ("client_assertion", &assertion),
+                    ("request", &request),
+                ],
+            )
+            .await
+        }
+    };
+    let assertion = |jti: &str| {
+        key.sign(&assertion_claims(
+            "signer",
+            &server.url("/par"),
+            now,
+            60,
+            jti,
+        ))
+    };
+    // A bad object is refused at the push, as /authorize would refuse it.
+    let (status, body) = push(assertion("p0"), unsigned(&request_claims(&server))).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &json!("invalid_request_object")),
+        "{body}"
+    );
+    // A replayed assertion is refused before anything else.
+    let (status, body) = push(assertion("p0"), key.sign(&request_claims(&server))).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (401, &json!("invalid_client")),
+        "{body}"
+    );
+    let (status, body) = push(assertion("p1"), key.sign(&request_claims(&server))).await;
+    assert_eq!(status, 201, "{body}");
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs([
+        ("client_id", "signer"),
+        ("request_uri", body["request_uri"].as_str().unwrap()),
+    ]);
+    let browser = Browser::new();
+    let page = browser
+        .get(&format!("{}?{}", server.url("/authorize"), query.finish()))
+        .await;
+    let page = submit_login(&browser, &page, "alice", PASSWORD).await;
+    let page = submit_consent(&browser, &page, "approve").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.redirect_params()["state"], "from-the-object");
+    server.stop().await;
+}

@@ -11,9 +11,9 @@ use async_trait::async_trait;
 use sigil_store::{
     AdminStore, AdminTokenRecord, AssertionStore, ClientRecord, ClientStore, CodeRecord, CodeStore,
     ConsentRecord, ConsentStore, FeedEntry, GrantRecord, GrantStore, JanitorStore, KeyRecord,
-    KeyStore, PatRecord, PurgeReport, Realm, RealmName, RealmSettings, RealmStore, RefreshRecord,
-    Result, Revocation, Rotation, SessionRecord, SessionStore, Store, StoreError, TakenCode,
-    ThrottleStore, TokenStore, UserRecord, UserStore,
+    KeyStore, PatRecord, PurgeReport, PushedRequestRecord, PushedRequestStore, Realm, RealmName,
+    RealmSettings, RealmStore, RefreshRecord, Result, Revocation, Rotation, SessionRecord,
+    SessionStore, Store, StoreError, TakenCode, ThrottleStore, TokenStore, UserRecord, UserStore,
 };
 
 /// Makes the error an injected fault fails with (a fresh one per call).
@@ -305,6 +305,27 @@ impl JanitorStore for StoreDouble {
     async fn purge_expired(&self, now: i64, batch: u32) -> Result<PurgeReport> {
         self.check("purge_expired")?;
         self.inner.purge_expired(now, batch).await
+    }
+}
+
+#[async_trait]
+impl PushedRequestStore for StoreDouble {
+    async fn insert_pushed_request(
+        &self,
+        realm: &RealmName,
+        request: &PushedRequestRecord,
+    ) -> Result<()> {
+        self.check("insert_pushed_request")?;
+        self.inner.insert_pushed_request(realm, request).await
+    }
+    async fn take_pushed_request(
+        &self,
+        realm: &RealmName,
+        uri_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<PushedRequestRecord>> {
+        self.check("take_pushed_request")?;
+        self.inner.take_pushed_request(realm, uri_hash, now).await
     }
 }
 

@@ -88,6 +88,7 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
             throttle: 1,
             feed: 1,
             assertions: 1,
+            ..PurgeReport::default()
         }
     );
     let second = store.purge_expired(NOW, 2).await.unwrap();

@@ -17,6 +17,8 @@ const CODES: &str = "DELETE FROM authorization_codes WHERE (realm, code_hash) IN
 /// A grant's refresh tokens go with it (`ON DELETE CASCADE`); none outlives its grant.
 const GRANTS: &str = "DELETE FROM grants WHERE (realm, id) IN
     (SELECT realm, id FROM grants WHERE expires_at <= $1 LIMIT $2)";
+const PUSHED_REQUESTS: &str = "DELETE FROM pushed_requests WHERE (realm, uri_hash) IN
+    (SELECT realm, uri_hash FROM pushed_requests WHERE expires_at <= $1 LIMIT $2)";
 const SESSIONS: &str = "DELETE FROM sessions WHERE (realm, id) IN
     (SELECT realm, id FROM sessions WHERE expires_at <= $1 LIMIT $2)";
 /// A failure counts only within its realm's window (`login_failure_window_secs`, 15 minutes
@@ -48,6 +50,7 @@ impl JanitorStore for PostgresStore {
             grants: delete(pool, GRANTS, now, batch).await?,
             sessions: delete(pool, SESSIONS, now, batch).await?,
             throttle: delete(pool, THROTTLE, now, batch).await?,
+            pushed_requests: delete(pool, PUSHED_REQUESTS, now, batch).await?,
             assertions: delete(pool, ASSERTIONS, now, batch).await?,
             feed: {
                 let mut tx = pool.begin().await?;

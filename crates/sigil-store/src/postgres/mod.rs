@@ -14,6 +14,7 @@ mod feed;
 mod grants;
 mod janitor;
 mod keys;
+mod pushed_requests;
 mod realms;
 mod sessions;
 mod throttle;

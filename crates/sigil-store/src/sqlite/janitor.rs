@@ -16,6 +16,8 @@ const CODES: &str = "DELETE FROM authorization_codes WHERE rowid IN
 /// A grant's refresh tokens go with it (`ON DELETE CASCADE`); none outlives its grant.
 const GRANTS: &str = "DELETE FROM grants WHERE rowid IN
     (SELECT rowid FROM grants WHERE expires_at <= ?1 LIMIT ?2)";
+const PUSHED_REQUESTS: &str = "DELETE FROM pushed_requests WHERE rowid IN
+    (SELECT rowid FROM pushed_requests WHERE expires_at <= ?1 LIMIT ?2)";
 const SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN
     (SELECT rowid FROM sessions WHERE expires_at <= ?1 LIMIT ?2)";
 /// A failure counts only within its realm's window (`login_failure_window_secs`, 15 minutes
@@ -40,6 +42,7 @@ impl JanitorStore for SqliteStore {
             grants: delete(pool, GRANTS, now, batch).await?,
             sessions: delete(pool, SESSIONS, now, batch).await?,
             throttle: delete(pool, THROTTLE, now, batch).await?,
+            pushed_requests: delete(pool, PUSHED_REQUESTS, now, batch).await?,
             assertions: delete(pool, ASSERTIONS, now, batch).await?,
             feed: {
                 let mut tx = begin_write(pool).await?;

@@ -10,6 +10,7 @@ mod file;
 mod grants;
 mod janitor;
 mod keys;
+mod pushed_requests;
 mod realms;
 mod sessions;
 mod throttle;

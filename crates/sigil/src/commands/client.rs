@@ -118,6 +118,9 @@ pub struct CreateArgs {
     /// Issue refresh tokens without the offline_access scope (needs the refresh_token grant).
     #[arg(long)]
     refresh_without_offline_access: bool,
+    /// Accept its authorization requests only through the PAR endpoint (RFC 9126).
+    #[arg(long)]
+    require_par: bool,
 }
 
 pub async fn run(
@@ -158,6 +161,7 @@ pub async fn run(
                     first_party: args.first_party,
                     require_pkce: args.require_pkce,
                     refresh_without_offline_access: args.refresh_without_offline_access,
+                    require_pushed_authorization_requests: args.require_par,
                     jwks,
                     jwks_uri: args.jwks_uri,
                     token_endpoint_auth_signing_alg: args.token_endpoint_auth_alg,

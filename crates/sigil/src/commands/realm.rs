@@ -102,6 +102,9 @@ pub struct UpdateArgs {
     /// Replace the realm's theme with the templates in DIR (login.html, consent.html, …).
     #[arg(long, value_name = "DIR")]
     theme_dir: Option<PathBuf>,
+    /// Accept authorization requests only through the PAR endpoint (RFC 9126), or again not.
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    require_par: Option<bool>,
     #[arg(long)]
     json: bool,
 }
@@ -196,6 +199,11 @@ pub async fn run(
                     .set_encryption_algs(&name, &args.encryption_algs)
                     .await?;
             }
+            if let Some(required) = args.require_par {
+                provisioner
+                    .set_require_pushed_authorization_requests(&name, required)
+                    .await?;
+            }
             let secret = match (
                 &args.legacy_hs256_secret_env,
                 &args.legacy_hs256_secret_file,
@@ -272,6 +280,7 @@ fn describe(realm: &Realm) -> serde_json::Value {
         "rotation_period_days": realm.settings.rotation_period_secs / 86_400,
         "brand": realm.settings.brand,
         "theme": realm.settings.theme.keys().collect::<Vec<_>>(),
+        "require_pushed_authorization_requests": realm.settings.require_pushed_authorization_requests,
         "created_at": realm.created_at,
     })
 }

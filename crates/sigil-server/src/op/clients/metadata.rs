@@ -188,6 +188,8 @@ pub struct ClientMetadata {
     /// `request_object_encryption_alg`/`_enc`: when registered, its request objects must be
     /// encrypted with exactly these.
     pub request_object_encryption: Option<RequestObjectEncryption>,
+    /// Its authorization requests must be pushed first (RFC 9126 §6).
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// The pages about a client that people may see (OIDC Dynamic Client Registration 1.0 §2).
@@ -368,6 +370,7 @@ impl ClientMetadata {
             require_pkce: settings.require_pkce,
             refresh_without_offline_access: settings.refresh_without_offline_access,
             request_object_encryption,
+            require_pushed_authorization_requests: settings.require_pushed_authorization_requests,
         })
     }
 
