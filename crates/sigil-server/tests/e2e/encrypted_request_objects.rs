@@ -417,3 +417,62 @@ async fn enc_bad_encrypted_request_objects_are_one_and_the_same_refusal() {
     );
     server.stop().await;
 }
+
+/// Pushed (RFC 9126), an encrypted request object is opened and checked as at `/authorize`.
+#[tokio::test]
+async fn enc_an_encrypted_request_object_can_be_pushed() {
+    let key = ClientKey::es256("k1");
+    let server = server_with(&key).await;
+    let rsa = published_key(&server, "RSA-OAEP-256").await;
+    let now = server.clock.now();
+    let push = |jti: &'static str, request: String| {
+        let server = &server;
+        let assertion = key.sign(&assertion_claims(
+            "pinned",
+            &server.url("/par"),
+            now,
+            60,
+            jti,
+        ));
+        async move {
+            post(
+                server,
+                "/par",
+                &[
+                    ("client_id", "pinned"),
+                    ("client_assertion_type", JWT_BEARER),
+                    ("client_assertion", &assertion),
+                    ("request", &request),
+                ],
+            )
+            .await
+        }
+    };
+    let signed = key.sign(&request_claims(&server, "pinned"));
+    let Some(jwe) = nested(&rsa, "RSA-OAEP-256", "A256GCM", &signed) else {
+        return;
+    };
+    // The client registered encryption: its plain signed object is refused at the push too.
+    let (status, body) = push("p0", signed).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &json!("invalid_request_object")),
+        "{body}"
+    );
+    let (status, body) = push("p1", jwe).await;
+    assert_eq!(status, 201, "{body}");
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs([
+        ("client_id", "pinned"),
+        ("request_uri", body["request_uri"].as_str().unwrap()),
+    ]);
+    let browser = Browser::new();
+    let page = browser
+        .get(&format!("{}?{}", server.url("/authorize"), query.finish()))
+        .await;
+    let page = submit_login(&browser, &page, "alice", PASSWORD).await;
+    let page = submit_consent(&browser, &page, "approve").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.redirect_params()["state"], "from-the-object");
+    server.stop().await;
+}
