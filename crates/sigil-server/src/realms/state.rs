@@ -14,6 +14,7 @@ use crate::keys::RealmKeys;
 use crate::op::clients::{ClientLookupError, ClientMetadata};
 use crate::op::metadata;
 use crate::seal::MasterKey;
+use crate::tokens::verified::VerifiedTokens;
 use crate::ui::templates::{Brand, Templates};
 
 /// Clients kept per realm snapshot; a realm with more simply reads the rest from the store.
@@ -49,6 +50,8 @@ pub struct RealmState {
     pub templates: Arc<Templates>,
     /// How the pages present the realm.
     pub brand: Brand,
+    /// Tokens whose signature this version has checked (`tokens::verified`).
+    pub verified: VerifiedTokens,
     clients: RwLock<ClientCache>,
 }
 
@@ -128,6 +131,7 @@ impl RealmState {
             pat_uses,
             templates,
             brand,
+            verified: VerifiedTokens::default(),
             clients: RwLock::default(),
         })
     }
