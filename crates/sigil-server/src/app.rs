@@ -53,6 +53,8 @@ pub struct ServerConfig {
     pub connections: ConnectionLimits,
     /// Serve `/playground` (dev mode only).
     pub playground: bool,
+    /// How clients' `jwks_uri` are fetched: https only, or also http to loopback (dev mode).
+    pub jwks_uri_policy: crate::op::clients::JwksUriPolicy,
 }
 
 impl Default for ServerConfig {
@@ -66,6 +68,7 @@ impl Default for ServerConfig {
             started_at: Instant::now(),
             connections: ConnectionLimits::default(),
             playground: false,
+            jwks_uri_policy: crate::op::clients::JwksUriPolicy::HttpsOnly,
         }
     }
 }
@@ -125,7 +128,12 @@ impl Server {
             .await?,
         );
         let app = Arc::new(App {
-            ctx: Context::new(store, clock, rng),
+            ctx: Context::new(
+                store,
+                clock,
+                rng,
+                Arc::new(crate::op::clients::ClientKeys::new(config.jwks_uri_policy)?),
+            ),
             realms,
             cache_control: crate::http::public_cache_control(config.jwks_max_age_secs),
             passwords: PasswordHashing::owasp(),
@@ -278,6 +286,7 @@ pub async fn janitor_pass(app: &App) {
                 purged.sessions += report.sessions;
                 purged.throttle += report.throttle;
                 purged.feed += report.feed;
+                purged.assertions += report.assertions;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "janitor: purging expired rows failed; retrying at the next pass");
@@ -294,6 +303,7 @@ pub async fn janitor_pass(app: &App) {
             sessions = purged.sessions,
             throttle = purged.throttle,
             feed = purged.feed,
+            assertions = purged.assertions,
             "janitor: expired rows purged"
         );
     }

@@ -7,12 +7,14 @@
 
 use crate::*;
 
+mod assertions;
 mod feed;
 mod janitor;
 mod people;
 mod pushed;
 mod races;
 
+pub use assertions::*;
 pub use feed::*;
 pub use janitor::*;
 pub use people::*;
@@ -51,11 +53,12 @@ macro_rules! conformance_tests {
             the_janitor_deletes_only_dead_rows_in_bounded_batches,
             realm_changes_enter_the_feed, realm_entries_are_stamped_like_client_entries,
             feed_after_spans_realms, feed_head_is_the_newest_position, realm_pages,
-            pushed_requests_are_taken_once, the_janitor_deletes_expired_pushed_requests);
+            pushed_requests_are_taken_once, the_janitor_deletes_expired_pushed_requests,
+            client_assertions_are_used_once);
         $crate::conformance_tests!(@races $mode $make;
             racing_takers_of_a_code_take_it_once, racing_refreshes_rotate_once,
             racing_login_failures_are_all_counted, racing_ends_and_revocations_happen_once,
-            racing_takers_of_a_pushed_request_take_it_once);
+            racing_takers_of_a_pushed_request_take_it_once, racing_assertions_are_fresh_once);
     };
     (@races $mode:ident $make:path; $($case:ident),* $(,)?) => {
         $(

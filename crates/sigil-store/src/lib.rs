@@ -347,6 +347,24 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear_login_failures(&self, realm: &RealmName, key: &str) -> Result<()>;
 }
 
+/// Client assertions (`private_key_jwt`, RFC 7523 §3 item 7): a `jti` is accepted once per
+/// client, on every node, for as long as the assertion could be accepted at all.
+#[async_trait]
+pub trait AssertionStore: Send + Sync {
+    /// Records that `client_id` presented the assertion `jti`, remembered until `expires_at`.
+    /// `true` if it is fresh: never recorded, or recorded and expired by `now` (the janitor
+    /// had not deleted it yet); `false` if it is a replay. Of any number of concurrent callers
+    /// with one `jti`, exactly one gets `true`.
+    async fn record_assertion(
+        &self,
+        realm: &RealmName,
+        client_id: &str,
+        jti: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool>;
+}
+
 /// How long a [`FeedKind::Client`] or [`FeedKind::Realm`] entry stays in the feed after the first purge that sees it.
 pub const CLIENT_FEED_RETENTION_SECS: i64 = 24 * 3600;
 
@@ -356,9 +374,9 @@ pub const CODE_REPLAY_RETENTION_SECS: i64 = 3600;
 
 /// Deleting what can no longer matter, so that tables do not grow without limit: used and
 /// expired codes, grants past their absolute lifetime (with their refresh tokens), expired
-/// sessions, login-failure counts whose window has passed, expired feed entries and expired
-/// pushed authorization requests. Codes are kept [`CODE_REPLAY_RETENTION_SECS`] past their
-/// expiry.
+/// sessions, login-failure counts whose window has passed, expired feed entries, expired
+/// pushed authorization requests and expired client assertion ids. Codes are kept
+/// [`CODE_REPLAY_RETENTION_SECS`] past their expiry.
 #[async_trait]
 pub trait JanitorStore: Send + Sync {
     /// Deletes at most `batch` dead rows of each table, as of `now`; a caller repeats while
@@ -381,6 +399,7 @@ pub trait Store:
     + ConsentStore
     + ThrottleStore
     + PushedRequestStore
+    + AssertionStore
     + JanitorStore
     + std::fmt::Debug
 {

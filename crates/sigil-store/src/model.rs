@@ -674,11 +674,19 @@ pub struct PurgeReport {
     pub throttle: u64,
     pub feed: u64,
     pub pushed_requests: u64,
+    /// Client assertion ids past their expiry ([`AssertionStore`](crate::AssertionStore)).
+    pub assertions: u64,
 }
 
 impl PurgeReport {
     /// Rows deleted in all.
     pub fn total(&self) -> u64 {
-        self.codes + self.grants + self.sessions + self.throttle + self.feed + self.pushed_requests
+        self.codes
+            + self.grants
+            + self.sessions
+            + self.throttle
+            + self.feed
+            + self.pushed_requests
+            + self.assertions
     }
 }

@@ -50,6 +50,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0007_realm_feed.sql"),
     },
     Migration {
+        version: 9,
+        name: "client assertions",
+        sql: include_str!("../migrations/sqlite/0009_client_assertions.sql"),
+    },
+    Migration {
         version: 10,
         name: "pushed requests",
         sql: include_str!("../migrations/sqlite/0010_pushed_requests.sql"),
@@ -92,6 +97,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 7,
         name: "realm feed",
         sql: include_str!("../migrations/postgres/0007_realm_feed.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "client assertions",
+        sql: include_str!("../migrations/postgres/0009_client_assertions.sql"),
     },
     Migration {
         version: 10,

@@ -64,7 +64,19 @@ async fn concurrent_migrations_apply_each_step_once() {
         .fetch_all(&mut conn)
         .await
         .unwrap();
-    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+    // Every migration file's number, once: numbers are assigned per feature, so the list
+    // may have a gap until a neighbouring branch's step lands.
+    let mut files: Vec<i64> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+            .unwrap()
+            .map(|entry| {
+                entry.unwrap().file_name().to_string_lossy()[..4]
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+    files.sort_unstable();
+    assert_eq!(versions, files);
     assert!(versions.len() >= 6, "{versions:?}");
     realm(&a, "shared").await;
     assert_eq!(b.list_realms().await.unwrap().len(), 1);

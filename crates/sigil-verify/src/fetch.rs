@@ -86,6 +86,21 @@ impl HttpClient {
         Ok(parsed)
     }
 
+    /// GETs `url` once and returns the body, under the same rules as the verifier's own
+    /// fetches (the URL check, the timeout, the size limit, checked redirects). For callers
+    /// that keep their own cache: an OpenID provider fetching a client's `jwks_uri`.
+    pub async fn get_body(&self, url: &Url) -> Result<Vec<u8>, Error> {
+        check_url(url, self.options.allow_plain_http)?;
+        match self.get(url, None).await? {
+            Fetched::Body { bytes, .. } => Ok(bytes),
+            // Only a conditional GET is answered 304; this one is not conditional.
+            Fetched::NotModified { .. } => Err(Error::IssuerUnreachable {
+                url: url.to_string(),
+                reason: "the server answered 304 to an unconditional GET".to_owned(),
+            }),
+        }
+    }
+
     /// GETs `url`, sending `If-None-Match` when an entity tag is known.
     pub(crate) async fn get(
         &self,

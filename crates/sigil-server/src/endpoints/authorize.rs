@@ -68,7 +68,9 @@ pub async fn authorize(
         Ok(token) => token,
         Err(page) => return page.into_response(),
     };
-    let started = Interaction::new(&params, csrf.clone(), app.ctx.now());
+    // The resolved parameters (a request object's in place of the query): what re-validation
+    // at the login and consent steps must see.
+    let started = Interaction::new(&request.parameters, csrf.clone(), app.ctx.now());
     let mut response = interaction::step(&app, &realm, &request, step, started);
     if new {
         cookies::set(

@@ -1,6 +1,7 @@
 //! Reading client credentials out of a request (RFC 6749 §2.3.1): the `Authorization: Basic`
-//! header or `client_id`/`client_secret` in the form. Which client they name and whether they
-//! prove it is `op::clients::authenticate`'s decision; this module only parses.
+//! header, `client_id`/`client_secret` in the form, or a `client_assertion` (RFC 7521 §4.2,
+//! RFC 7523 §2.2). Which client they name and whether they prove it is
+//! `op::clients::authenticate`'s decision; this module only parses.
 
 use axum::http::HeaderMap;
 use base64::Engine as _;
@@ -8,6 +9,7 @@ use base64::Engine as _;
 use crate::http::RepeatedAuthorization;
 use crate::oauth::{Form, OAuthError};
 use crate::op::clients::ClientCredentials;
+use crate::op::clients::assertion::JWT_BEARER;
 
 /// The credentials of a token, introspection or revocation request: exactly one method.
 pub fn credentials(headers: &HeaderMap, form: &Form) -> Result<ClientCredentials, OAuthError> {
@@ -19,6 +21,16 @@ pub fn credentials(headers: &HeaderMap, form: &Form) -> Result<ClientCredentials
                 .or_else(|| v.strip_prefix("basic "))
         });
     let body_secret = form.get("client_secret");
+    let assertion_type = form.get("client_assertion_type");
+    let assertion = form.get("client_assertion");
+    if assertion_type.is_some() || assertion.is_some() {
+        if basic.is_some() || body_secret.is_some() {
+            return Err(OAuthError::invalid_request(
+                "use one client authentication method per request, not a client_assertion and a secret",
+            ));
+        }
+        return assertion_credentials(form, assertion_type, assertion);
+    }
     match (basic, body_secret) {
         (Some(_), Some(_)) => Err(OAuthError::invalid_request(
             "use one client authentication method per request, not both Basic and client_secret",
@@ -46,6 +58,39 @@ pub fn credentials(headers: &HeaderMap, form: &Form) -> Result<ClientCredentials
             None => Err(OAuthError::invalid_client("no client authentication")),
         },
     }
+}
+
+/// RFC 7521 §4.2: both parameters, the JWT type (RFC 7523 §2.2). The client is the form's
+/// `client_id` when given (RFC 7521 §4.2 makes it optional), else the one the assertion names
+/// in `sub`: read without verification only to pick whose keys verify it, and checked again
+/// on the verified claims.
+fn assertion_credentials(
+    form: &Form,
+    assertion_type: Option<&str>,
+    assertion: Option<&str>,
+) -> Result<ClientCredentials, OAuthError> {
+    let (Some(assertion_type), Some(assertion)) = (assertion_type, assertion) else {
+        return Err(OAuthError::invalid_request(
+            "client_assertion and client_assertion_type go together",
+        ));
+    };
+    if assertion_type != JWT_BEARER {
+        return Err(OAuthError::invalid_client(format!(
+            "unsupported client_assertion_type {assertion_type:?}"
+        )));
+    }
+    let client_id = match form.get("client_id") {
+        Some(id) => id.to_owned(),
+        None => sigil_jose::dangerous::decode_unverified(assertion)
+            .ok()
+            .and_then(|decoded| decoded.payload)
+            .and_then(|claims| claims.get("sub")?.as_str().map(str::to_owned))
+            .ok_or_else(|| OAuthError::invalid_client("client assertion names no client"))?,
+    };
+    Ok(ClientCredentials::JwtBearer {
+        client_id,
+        assertion: assertion.to_owned(),
+    })
 }
 
 /// RFC 6749 §2.3.1: `base64(urlencode(id) ":" urlencode(secret))`, where `urlencode` is the

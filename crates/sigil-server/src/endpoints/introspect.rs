@@ -16,6 +16,7 @@ use crate::oauth::OAuthError;
 use crate::op;
 use crate::op::introspection::Introspection;
 use crate::realms::RealmState;
+use crate::routes::Endpoint;
 
 /// `POST /introspect`.
 pub async fn introspect(
@@ -43,7 +44,8 @@ async fn handle(
 ) -> Result<Value, OAuthError> {
     let form = read_form(headers, body).await?;
     let credentials = client_auth::credentials(headers, &form)?;
-    let caller = op::clients::authenticate(&app.ctx, realm, &credentials).await?;
+    let caller =
+        op::clients::authenticate(&app.ctx, realm, &credentials, Endpoint::Introspect).await?;
     let token = form.require("token")?;
     Ok(
         match op::introspection::introspect(&app.ctx, realm, &caller, token).await? {

@@ -15,6 +15,7 @@ use crate::http::{no_store, read_form};
 use crate::oauth::OAuthError;
 use crate::op;
 use crate::realms::RealmState;
+use crate::routes::Endpoint;
 
 /// `POST /par`.
 pub async fn par(
@@ -42,7 +43,9 @@ async fn handle(
 ) -> Result<Value, OAuthError> {
     let form = read_form(headers, body).await?;
     let credentials = client_auth::credentials(headers, &form)?;
-    let client = op::clients::authenticate(&app.ctx, realm, &credentials).await?;
+    let client =
+        op::clients::authenticate(&app.ctx, realm, &credentials, Endpoint::PushedAuthorization)
+            .await?;
     let pushed = op::pushed_authorization::push(&app.ctx, realm, &client, form).await?;
     Ok(json!({
         "request_uri": pushed.request_uri,

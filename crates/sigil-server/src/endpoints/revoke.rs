@@ -14,6 +14,7 @@ use crate::http::{no_store, read_form};
 use crate::oauth::OAuthError;
 use crate::op;
 use crate::realms::RealmState;
+use crate::routes::Endpoint;
 
 /// `POST /revoke`.
 pub async fn revoke(
@@ -41,7 +42,7 @@ async fn handle(
 ) -> Result<(), OAuthError> {
     let form = read_form(headers, body).await?;
     let credentials = client_auth::credentials(headers, &form)?;
-    let client = op::clients::authenticate(&app.ctx, realm, &credentials).await?;
+    let client = op::clients::authenticate(&app.ctx, realm, &credentials, Endpoint::Revoke).await?;
     let token = form.require("token")?;
     op::revocation::revoke(&app.ctx, realm, &client, token).await
 }

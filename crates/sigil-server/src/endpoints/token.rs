@@ -15,6 +15,7 @@ use crate::http::{no_store, read_form};
 use crate::oauth::OAuthError;
 use crate::op;
 use crate::realms::RealmState;
+use crate::routes::Endpoint;
 
 /// `POST /token`.
 pub async fn token(
@@ -38,7 +39,7 @@ async fn handle(
 ) -> Result<Response, OAuthError> {
     let form = read_form(headers, body).await?;
     let credentials = client_auth::credentials(headers, &form)?;
-    let client = op::clients::authenticate(&app.ctx, realm, &credentials).await?;
+    let client = op::clients::authenticate(&app.ctx, realm, &credentials, Endpoint::Token).await?;
     let (grant, response) =
         op::grants::exchange(&app.ctx, realm, app.realms.master(), &client, &form).await?;
     app.metrics

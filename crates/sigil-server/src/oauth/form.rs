@@ -31,6 +31,14 @@ impl Form {
         Ok(Self { params })
     }
 
+    /// A form of these parameters (a request object's, OIDC Core §6.1); a later duplicate
+    /// replaces an earlier one, and empty values are omitted as when parsing.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut params: HashMap<String, String> = pairs.into_iter().collect();
+        params.retain(|_, v| !v.is_empty());
+        Self { params }
+    }
+
     /// The value of a parameter, if sent with a value.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.params.get(name).map(String::as_str)

@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
+use sigil_jose::Algorithm;
 
 use super::clients::{SubjectType, TokenEndpointAuthMethod};
 use super::grants::Grant;
@@ -44,7 +45,13 @@ pub fn documents(issuer: &str, keys: &RealmKeys, settings: &RealmSettings) -> (B
     claims.extend(PERSON_CLAIMS);
     openid.insert("claims_supported".into(), json!(claims));
     openid.insert("claims_parameter_supported".into(), json!(true));
-    openid.insert("request_parameter_supported".into(), json!(false));
+    // RFC 9101 signed request objects, verified with the client's keys (never `none`).
+    openid.insert("request_parameter_supported".into(), json!(true));
+    let client_algs: Vec<&str> = Algorithm::ALL.iter().map(|a| a.as_str()).collect();
+    openid.insert(
+        "request_object_signing_alg_values_supported".into(),
+        json!(client_algs),
+    );
     openid.insert("request_uri_parameter_supported".into(), json!(false));
     (
         Bytes::from(Value::Object(openid).to_string()),
@@ -64,6 +71,7 @@ fn oauth_metadata(issuer: &str, keys: &RealmKeys, settings: &RealmSettings) -> M
         }
     }
     let algs: Vec<&str> = keys.signing_algs().iter().map(|a| a.as_str()).collect();
+    let client_algs: Vec<&str> = Algorithm::ALL.iter().map(|a| a.as_str()).collect();
     let grants: Vec<&str> = Grant::ALL.into_iter().map(Grant::as_str).collect();
     let names = |methods: &mut dyn Iterator<Item = TokenEndpointAuthMethod>| -> Vec<&str> {
         methods.map(TokenEndpointAuthMethod::as_str).collect()
@@ -83,6 +91,11 @@ fn oauth_metadata(issuer: &str, keys: &RealmKeys, settings: &RealmSettings) -> M
         "introspection_endpoint_auth_methods_supported": confidential,
         // RFC 7009 §2.1: a public client may revoke its own tokens with its client_id.
         "revocation_endpoint_auth_methods_supported": all,
+        // private_key_jwt assertions (RFC 8414 §2): every asymmetric algorithm, each key
+        // pinned to what fits it; never `none`, never HMAC.
+        "token_endpoint_auth_signing_alg_values_supported": client_algs,
+        "introspection_endpoint_auth_signing_alg_values_supported": client_algs,
+        "revocation_endpoint_auth_signing_alg_values_supported": client_algs,
         "access_token_signing_alg_values_supported": algs,
         "authorization_response_iss_parameter_supported": true,
         // RFC 9126 §5.

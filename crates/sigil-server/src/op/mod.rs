@@ -33,8 +33,9 @@ use sigil_store::Store;
 use crate::clock::Clock;
 use crate::random::Rng;
 
-/// What every protocol service may use besides the realm: the store, the one clock and the one
-/// source of randomness. Three `Arc`s: cloning is cheap, so background tasks take their own.
+/// What every protocol service may use besides the realm: the store, the one clock, the one
+/// source of randomness and the verifier of client-signed JWTs (with its `jwks_uri` cache).
+/// `Arc`s: cloning is cheap, so background tasks take their own.
 #[derive(Debug, Clone)]
 pub struct Context {
     /// The store (every realm's persistent state).
@@ -43,12 +44,24 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     /// The one source of randomness (codes, secrets, `jti`s).
     pub rng: Arc<dyn Rng>,
+    /// Clients' keys: `private_key_jwt` assertions and request objects verify with these.
+    pub client_keys: Arc<clients::ClientKeys>,
 }
 
 impl Context {
-    /// A context over these three.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rng: Arc<dyn Rng>) -> Self {
-        Self { store, clock, rng }
+    /// A context over these.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
+        client_keys: Arc<clients::ClientKeys>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            rng,
+            client_keys,
+        }
     }
 
     /// The current time, in Unix seconds.

@@ -60,7 +60,9 @@ pub async fn push(
             ));
         }
     }
-    authorize::validate(ctx, realm, &params)
+    // A signed request object (RFC 9126 §3) is verified here, and what is stored is what it
+    // resolved to: the authorization endpoint serves the parameters the client signed.
+    let validated = authorize::validate(ctx, realm, &params)
         .await
         .map_err(|e| match e {
             AuthorizeError::Redirect(e) => e.error,
@@ -73,7 +75,7 @@ pub async fn push(
     let record = PushedRequestRecord {
         uri_hash: digest(&request_uri),
         client_id: client.client_id.clone(),
-        parameters: params.encode(),
+        parameters: validated.parameters.encode(),
         created_at: now,
         expires_at: now + LIFETIME_SECS,
     };

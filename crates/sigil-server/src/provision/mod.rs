@@ -345,7 +345,11 @@ impl Provisioner {
             self.clock.now(),
             &*self.rng,
         )?;
-        let (client, secret) = if client.auth_method == "none" {
+        // Only the secret methods get one; `none` proves nothing and `private_key_jwt`
+        // proves itself with the client's own keys.
+        let uses_secret = TokenEndpointAuthMethod::parse(&client.auth_method)
+            .is_some_and(TokenEndpointAuthMethod::uses_secret);
+        let (client, secret) = if !uses_secret {
             (client, None)
         } else {
             let secret = random::token(&*self.rng, 32)?;

@@ -201,11 +201,12 @@ async fn a_user_s_allowed_scopes_narrow_the_grant() {
 }
 
 #[tokio::test]
-async fn request_objects_and_registration_are_refused_not_ignored() {
+async fn request_uri_registration_and_bad_request_objects_are_refused_not_ignored() {
     let server = people_server().await;
     let browser = Browser::new();
     for (name, error) in [
-        ("request", "request_not_supported"),
+        // Not a JWS, from a client with no keys: refused, never served without it.
+        ("request", "invalid_request_object"),
         ("request_uri", "request_uri_not_supported"),
         ("registration", "registration_not_supported"),
     ] {

@@ -563,7 +563,7 @@ async fn discovery_lists_the_people_endpoints_and_vocabulary() {
             .contains(&Value::from("email"))
     );
     assert_eq!(doc["claims_parameter_supported"], true);
-    assert_eq!(doc["request_parameter_supported"], false);
+    assert_eq!(doc["request_parameter_supported"], true);
     assert!(
         doc["userinfo_signing_alg_values_supported"]
             .as_array()

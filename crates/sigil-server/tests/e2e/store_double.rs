@@ -9,11 +9,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use sigil_store::{
-    AdminStore, AdminTokenRecord, ClientRecord, ClientStore, CodeRecord, CodeStore, ConsentRecord,
-    ConsentStore, FeedEntry, GrantRecord, GrantStore, JanitorStore, KeyRecord, KeyStore, PatRecord,
-    PurgeReport, PushedRequestRecord, PushedRequestStore, Realm, RealmName, RealmSettings,
-    RealmStore, RefreshRecord, Result, Revocation, Rotation, SessionRecord, SessionStore, Store,
-    StoreError, TakenCode, ThrottleStore, TokenStore, UserRecord, UserStore,
+    AdminStore, AdminTokenRecord, AssertionStore, ClientRecord, ClientStore, CodeRecord, CodeStore,
+    ConsentRecord, ConsentStore, FeedEntry, GrantRecord, GrantStore, JanitorStore, KeyRecord,
+    KeyStore, PatRecord, PurgeReport, PushedRequestRecord, PushedRequestStore, Realm, RealmName,
+    RealmSettings, RealmStore, RefreshRecord, Result, Revocation, Rotation, SessionRecord,
+    SessionStore, Store, StoreError, TakenCode, ThrottleStore, TokenStore, UserRecord, UserStore,
 };
 
 /// Makes the error an injected fault fails with (a fresh one per call).
@@ -511,5 +511,22 @@ impl ThrottleStore for StoreDouble {
     async fn clear_login_failures(&self, realm: &RealmName, key: &str) -> Result<()> {
         self.check("clear_login_failures")?;
         self.inner.clear_login_failures(realm, key).await
+    }
+}
+
+#[async_trait]
+impl AssertionStore for StoreDouble {
+    async fn record_assertion(
+        &self,
+        realm: &RealmName,
+        client_id: &str,
+        jti: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool> {
+        self.check("record_assertion")?;
+        self.inner
+            .record_assertion(realm, client_id, jti, expires_at, now)
+            .await
     }
 }

@@ -61,6 +61,19 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
         .record_login_failure(&r, "addr:new", NOW - 500, window)
         .await
         .unwrap();
+    // Client assertion ids: one expired (exactly at `NOW`), one live.
+    assert!(
+        store
+            .record_assertion(&r, "app", "j-dead", NOW, 1_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_assertion(&r, "app", "j-live", NOW + 1, 1_000)
+            .await
+            .unwrap()
+    );
     // The feed: one revocation that has expired, one that has not.
     store.revoke_token(&r, "old", 15_000).await.unwrap();
     store.revoke_token(&r, "new", 30_000).await.unwrap();
@@ -74,6 +87,7 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
             sessions: 1,
             throttle: 1,
             feed: 1,
+            assertions: 1,
             ..PurgeReport::default()
         }
     );
@@ -130,4 +144,10 @@ pub async fn the_janitor_deletes_only_dead_rows_in_bounded_batches(store: &dyn S
         .map(|entry| entry.id)
         .collect();
     assert_eq!(feed, ["new"]);
+    assert!(
+        !store
+            .record_assertion(&r, "app", "j-live", NOW + 1, NOW)
+            .await
+            .unwrap()
+    );
 }

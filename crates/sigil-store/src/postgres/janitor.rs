@@ -30,6 +30,10 @@ const THROTTLE: &str = "DELETE FROM login_failures WHERE (realm, key) IN
          + COALESCE((r.settings::jsonb ->> 'login_failure_window_secs')::BIGINT, 900) <= $1
      LIMIT $2)";
 
+/// An assertion id matters only while the assertion could be accepted.
+const ASSERTIONS: &str = "DELETE FROM client_assertions WHERE (realm, client_id, jti) IN
+    (SELECT realm, client_id, jti FROM client_assertions WHERE expires_at <= $1 LIMIT $2)";
+
 #[async_trait]
 impl JanitorStore for PostgresStore {
     async fn purge_expired(&self, now: i64, batch: u32) -> Result<PurgeReport> {
@@ -47,6 +51,7 @@ impl JanitorStore for PostgresStore {
             sessions: delete(pool, SESSIONS, now, batch).await?,
             throttle: delete(pool, THROTTLE, now, batch).await?,
             pushed_requests: delete(pool, PUSHED_REQUESTS, now, batch).await?,
+            assertions: delete(pool, ASSERTIONS, now, batch).await?,
             feed: {
                 let mut tx = pool.begin().await?;
                 let purged = feed::purge_batch(&mut tx, now, batch).await?;

@@ -6,6 +6,7 @@
 //! concurrent one wait and re-check its condition), so that of racing nodes exactly one acts.
 
 mod admin;
+mod assertions;
 mod clients;
 mod codes;
 mod consents;

@@ -29,6 +29,10 @@ const THROTTLE: &str = "DELETE FROM login_failures WHERE rowid IN
          + COALESCE(json_extract(r.settings, '$.login_failure_window_secs'), 900) <= ?1
      LIMIT ?2)";
 
+/// An assertion id matters only while the assertion could be accepted.
+const ASSERTIONS: &str = "DELETE FROM client_assertions WHERE rowid IN
+    (SELECT rowid FROM client_assertions WHERE expires_at <= ?1 LIMIT ?2)";
+
 #[async_trait]
 impl JanitorStore for SqliteStore {
     async fn purge_expired(&self, now: i64, batch: u32) -> Result<PurgeReport> {
@@ -39,6 +43,7 @@ impl JanitorStore for SqliteStore {
             sessions: delete(pool, SESSIONS, now, batch).await?,
             throttle: delete(pool, THROTTLE, now, batch).await?,
             pushed_requests: delete(pool, PUSHED_REQUESTS, now, batch).await?,
+            assertions: delete(pool, ASSERTIONS, now, batch).await?,
             feed: {
                 let mut tx = begin_write(pool).await?;
                 let purged = feed::purge_batch(&mut tx, now, batch).await?;

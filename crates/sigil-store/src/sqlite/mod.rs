@@ -1,6 +1,7 @@
 //! The SQLite backend: one file, WAL mode, embedded (the dev-mode default).
 
 mod admin;
+mod assertions;
 mod clients;
 mod codes;
 mod consents;

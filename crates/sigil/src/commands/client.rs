@@ -62,9 +62,23 @@ pub struct CreateArgs {
     /// Allowed scopes, space-separated or repeated.
     #[arg(long = "scope")]
     scopes: Vec<String>,
-    /// client_secret_basic (default), client_secret_post or none (public client).
+    /// client_secret_basic (default), client_secret_post, private_key_jwt (with --jwks-file
+    /// or --jwks-uri) or none (public client).
     #[arg(long)]
     auth_method: Option<String>,
+    /// The client's public keys, a JWK Set file (jwks): for private_key_jwt and signed
+    /// request objects.
+    #[arg(long, value_name = "PATH", conflicts_with = "jwks_uri")]
+    jwks_file: Option<std::path::PathBuf>,
+    /// Where the client publishes its JWK Set (jwks_uri, https), fetched and cached.
+    #[arg(long, value_name = "URL")]
+    jwks_uri: Option<String>,
+    /// The one algorithm of its private_key_jwt assertions (token_endpoint_auth_signing_alg).
+    #[arg(long, value_name = "ALG")]
+    token_endpoint_auth_alg: Option<String>,
+    /// The one algorithm of its request objects (request_object_signing_alg).
+    #[arg(long, value_name = "ALG")]
+    request_object_alg: Option<String>,
     /// Audience of its access tokens (repeatable); the issuer when none.
     #[arg(long = "audience")]
     audiences: Vec<String>,
@@ -120,6 +134,7 @@ pub async fn run(
     match command {
         ClientCommand::Create(args) => {
             let realm = realm_name(&args.realm.realm)?;
+            let jwks = args.jwks_file.as_deref().map(read_jwks).transpose()?;
             let spec = ClientSpec {
                 client_id: args.client_id,
                 name: args.name,
@@ -147,6 +162,10 @@ pub async fn run(
                     require_pkce: args.require_pkce,
                     refresh_without_offline_access: args.refresh_without_offline_access,
                     require_pushed_authorization_requests: args.require_par,
+                    jwks,
+                    jwks_uri: args.jwks_uri,
+                    token_endpoint_auth_signing_alg: args.token_endpoint_auth_alg,
+                    request_object_signing_alg: args.request_object_alg,
                     ..ClientSettings::default()
                 },
             };
@@ -210,6 +229,15 @@ pub async fn run(
             )
         }
     }
+}
+
+/// A JWK Set document from a file; whether its keys are acceptable is the client validator's
+/// decision.
+fn read_jwks(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read --jwks-file {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("--jwks-file {} is not JSON: {e}", path.display()))
 }
 
 fn describe(c: &ClientRecord) -> serde_json::Value {

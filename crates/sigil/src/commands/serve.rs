@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use clap::Args;
 use sigil_server::connections::ConnectionLimits;
+use sigil_server::op::clients::JwksUriPolicy;
 use sigil_server::{Server, ServerConfig};
 
 use crate::config::{DEFAULT_LISTEN, FileConfig, StoreArgs, listen_addr};
@@ -72,6 +73,11 @@ pub fn run(store: &StoreArgs, args: ServeArgs, out: &mut dyn Write) -> anyhow::R
         started_at,
         connections: connection_limits(&args, &settings.file)?,
         playground: !production,
+        jwks_uri_policy: if production {
+            JwksUriPolicy::HttpsOnly
+        } else {
+            JwksUriPolicy::AllowLoopbackHttp
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

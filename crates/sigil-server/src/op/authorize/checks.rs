@@ -54,12 +54,11 @@ pub fn check_response_mode(params: &Form) -> Result<ResponseMode, OAuthError> {
     }
 }
 
-/// OIDC Core §3.1.2.6, §6: request objects (`request`, `request_uri`) and `registration` are
-/// not supported, and say so rather than being ignored (ignoring a request object would
-/// serve a request other than the one the client signed).
+/// OIDC Core §3.1.2.6, §6: `request_uri` (Sigil never fetches a URL a request names) and
+/// `registration` are not supported, and say so rather than being ignored. (`request` was
+/// resolved before this check by [`super::request_object`].)
 pub fn check_unsupported(params: &Form) -> Result<(), OAuthError> {
     let refused = [
-        ("request", ErrorCode::RequestNotSupported),
         ("request_uri", ErrorCode::RequestUriNotSupported),
         ("registration", ErrorCode::RegistrationNotSupported),
     ];

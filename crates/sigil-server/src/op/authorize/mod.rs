@@ -1,7 +1,7 @@
 //! The authorization endpoint's decisions (RFC 6749 §3.1, §4.1.1; OIDC Core §3.1.2.1), as an
-//! ordered pipeline of `check_*` steps in the spec's order: client, redirect URI, response
-//! mode, response type, unsupported request objects, the client's grant, PKCE, scope, prompt,
-//! max_age, claims. What passes
+//! ordered pipeline of `check_*` steps in the spec's order: client, the signed request object
+//! in place of the query ([`request_object`]), redirect URI, response mode, response type,
+//! unsupported parameters, the client's grant, PKCE, scope, prompt, max_age, claims. What passes
 //! is a typed [`AuthorizationRequest`]; [`flow::decide`] then says what happens next (sign
 //! in, consent, or answer), and [`code::issue`] makes the code.
 //!
@@ -13,6 +13,7 @@ pub mod code;
 pub mod flow;
 pub mod prompt;
 pub mod redirect;
+pub mod request_object;
 
 use std::sync::Arc;
 
@@ -53,6 +54,10 @@ pub struct AuthorizationRequest {
     pub id_token_hint: Option<String>,
     /// The `claims` parameter (OIDC Core §5.5), JSON text.
     pub claims: Option<String>,
+    /// The parameters it was validated from: the query's, or a request object's in their place
+    /// (RFC 9101 §4). What an interaction seals, so the login and consent steps re-validate
+    /// the request the client signed.
+    pub parameters: Form,
 }
 
 impl AuthorizationRequest {
@@ -112,6 +117,8 @@ pub async fn validate(
     params: &Form,
 ) -> Result<AuthorizationRequest, AuthorizeError> {
     let client = checks::check_client(ctx, realm, params).await?;
+    let resolved = request_object::resolve(ctx, realm, &client, params).await?;
+    let params = &resolved;
     let redirect = check_redirect_uri(&client, params, &realm.issuer)?;
     // From here on the redirect URI is validated: errors go back to the client.
     let at = |error| AuthorizeError::at(&redirect, error);
@@ -140,5 +147,6 @@ pub async fn validate(
         prompt,
         max_age,
         claims,
+        parameters: resolved,
     })
 }

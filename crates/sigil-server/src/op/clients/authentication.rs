@@ -2,7 +2,8 @@
 //! presented, which registered client it is and whether it proved it. One method per request;
 //! the registered method must be the one used.
 //!
-//! Secrets are 256-bit random values stored as SHA-256 digests and compared in constant time.
+//! Secrets are 256-bit random values stored as SHA-256 digests and compared in constant time;
+//! `private_key_jwt` assertions are checked by [`super::assertion`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use super::{ClientMetadata, TokenEndpointAuthMethod};
 use crate::oauth::OAuthError;
 use crate::op::Context;
 use crate::realms::RealmState;
+use crate::routes::Endpoint;
 
 /// The credentials a request presented, as the HTTP layer read them.
 #[derive(Clone, PartialEq, Eq)]
@@ -34,6 +36,14 @@ pub enum ClientCredentials {
         /// `client_id`.
         client_id: String,
     },
+    /// `private_key_jwt` (RFC 7523 §2.2): `client_assertion_type` was JWT bearer.
+    JwtBearer {
+        /// The client the request names: its `client_id` parameter, else the assertion's
+        /// (not yet verified) `sub`. Authentication checks the verified claims against it.
+        client_id: String,
+        /// `client_assertion`.
+        assertion: String,
+    },
 }
 
 impl ClientCredentials {
@@ -42,7 +52,8 @@ impl ClientCredentials {
         match self {
             Self::SecretBasic { client_id, .. }
             | Self::SecretPost { client_id, .. }
-            | Self::None { client_id } => client_id,
+            | Self::None { client_id }
+            | Self::JwtBearer { client_id, .. } => client_id,
         }
     }
 
@@ -52,6 +63,7 @@ impl ClientCredentials {
             Self::SecretBasic { .. } => TokenEndpointAuthMethod::ClientSecretBasic,
             Self::SecretPost { .. } => TokenEndpointAuthMethod::ClientSecretPost,
             Self::None { .. } => TokenEndpointAuthMethod::None,
+            Self::JwtBearer { .. } => TokenEndpointAuthMethod::PrivateKeyJwt,
         }
     }
 }
@@ -65,13 +77,15 @@ impl fmt::Debug for ClientCredentials {
     }
 }
 
-/// Authenticates the client of a token, introspection or revocation request: known, using its
-/// registered method, and (for confidential clients) holding the secret. Every failure is the
-/// same public `invalid_client`; what differed is in the private debug text.
+/// Authenticates the client of a request to `endpoint` (token, introspection, revocation,
+/// PAR): known, using its registered method, and (for confidential clients) holding the secret
+/// or signing a valid assertion. Every failure is the same public `invalid_client`; what
+/// differed is in the private debug text.
 pub async fn authenticate(
     ctx: &Context,
     realm: &RealmState,
     presented: &ClientCredentials,
+    endpoint: Endpoint,
 ) -> Result<Arc<ClientMetadata>, OAuthError> {
     let client = realm
         .client(&*ctx.store, presented.client_id())
@@ -94,6 +108,9 @@ pub async fn authenticate(
             }
         }
         ClientCredentials::None { .. } => {}
+        ClientCredentials::JwtBearer { assertion, .. } => {
+            super::assertion::verify(ctx, realm, &client, assertion, endpoint).await?;
+        }
     }
     Ok(client)
 }

@@ -9,6 +9,7 @@ use std::fmt;
 use sigil_jose::Algorithm;
 use sigil_store::ClientRecord;
 
+use super::keys::ClientKeySource;
 use crate::clients::{RedirectUri, RedirectUriError};
 
 /// `token_endpoint_auth_method` (RFC 7591 §2; RFC 6749 §2.3).
@@ -20,12 +21,20 @@ pub enum TokenEndpointAuthMethod {
     ClientSecretPost,
     /// `none`: a public client (§2.1), identified by `client_id` alone; it proves nothing.
     None,
+    /// `private_key_jwt` (OIDC Core §9, RFC 7523 §2.2): a JWT assertion signed with a key of
+    /// the client's registered `jwks` or `jwks_uri`.
+    PrivateKeyJwt,
 }
 
 impl TokenEndpointAuthMethod {
     /// Every method Sigil implements: the one list registration validates against and
     /// discovery advertises.
-    pub const ALL: [Self; 3] = [Self::ClientSecretBasic, Self::ClientSecretPost, Self::None];
+    pub const ALL: [Self; 4] = [
+        Self::ClientSecretBasic,
+        Self::ClientSecretPost,
+        Self::PrivateKeyJwt,
+        Self::None,
+    ];
 
     /// The registered value.
     pub fn as_str(self) -> &'static str {
@@ -33,6 +42,7 @@ impl TokenEndpointAuthMethod {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
             Self::None => "none",
+            Self::PrivateKeyJwt => "private_key_jwt",
         }
     }
 
@@ -44,6 +54,11 @@ impl TokenEndpointAuthMethod {
     /// Whether the method proves nothing: the client is public (RFC 6749 §2.1).
     pub fn is_public(self) -> bool {
         self == Self::None
+    }
+
+    /// Whether the client proves itself with a secret Sigil issued (and stores a digest of).
+    pub fn uses_secret(self) -> bool {
+        matches!(self, Self::ClientSecretBasic | Self::ClientSecretPost)
     }
 
     /// The methods that authenticate a confidential client (all but `none`).
@@ -131,8 +146,14 @@ pub struct ClientMetadata {
     pub name: String,
     /// How it authenticates at the token endpoint.
     pub auth_method: TokenEndpointAuthMethod,
-    /// The digest of its secret: present exactly when `auth_method` is confidential.
+    /// The digest of its secret: present exactly when `auth_method` uses a secret.
     pub secret: Option<SecretDigest>,
+    /// Its verifying keys (`jwks` or `jwks_uri`), for `private_key_jwt` and request objects.
+    pub keys: ClientKeySource,
+    /// `token_endpoint_auth_signing_alg`: the one algorithm of its assertions, when pinned.
+    pub token_endpoint_auth_alg: Option<Algorithm>,
+    /// `request_object_signing_alg`: the one algorithm of its request objects, when pinned.
+    pub request_object_alg: Option<Algorithm>,
     /// The grant types it is registered for, each once, in registration order.
     pub grant_types: Vec<GrantType>,
     /// Its registered redirect URIs (matched exactly, RFC 6749 §3.1.2.3).
@@ -210,7 +231,7 @@ impl ClientMetadata {
                 "is not a method Sigil implements",
             )
         })?;
-        let secret = match (auth_method.is_public(), &record.secret_hash) {
+        let secret = match (!auth_method.uses_secret(), &record.secret_hash) {
             (true, _) => None,
             (false, Some(digest)) if digest.len() == 32 => Some(SecretDigest(digest.clone())),
             (false, Some(_)) => {
@@ -224,7 +245,7 @@ impl ClientMetadata {
                 return Err(refuse(
                     "secret_hash",
                     "",
-                    "is missing for a confidential client",
+                    "is missing for a client authenticating with a secret",
                 ));
             }
         };
@@ -283,11 +304,42 @@ impl ClientMetadata {
             "userinfo_signed_response_alg",
             &settings.userinfo_signed_response_alg,
         )?;
+        let token_endpoint_auth_alg = alg(
+            "token_endpoint_auth_signing_alg",
+            &settings.token_endpoint_auth_signing_alg,
+        )?;
+        let request_object_alg = alg(
+            "request_object_signing_alg",
+            &settings.request_object_signing_alg,
+        )?;
+        let keys = match (&settings.jwks, &settings.jwks_uri) {
+            (Some(_), Some(_)) => {
+                return Err(refuse(
+                    "jwks",
+                    "[set]",
+                    "is registered together with jwks_uri",
+                ));
+            }
+            (Some(jwks), None) => ClientKeySource::from_jwks(jwks)
+                .map_err(|e| refuse("jwks", &jwks.to_string(), &e.to_string()))?,
+            (None, Some(uri)) => ClientKeySource::JwksUri(uri.clone()),
+            (None, None) if auth_method == TokenEndpointAuthMethod::PrivateKeyJwt => {
+                return Err(refuse(
+                    "jwks",
+                    "",
+                    "is missing (as is jwks_uri) for a private_key_jwt client",
+                ));
+            }
+            (None, None) => ClientKeySource::None,
+        };
         Ok(Self {
             client_id: record.client_id.clone(),
             name: record.name.clone(),
             auth_method,
             secret,
+            keys,
+            token_endpoint_auth_alg,
+            request_object_alg,
             grant_types,
             redirect_uris,
             scopes: record.scopes.clone(),

@@ -114,9 +114,21 @@ fn stored_redirect_uris_parse_as_written_under_any_policy_they_were_admitted_by(
 #[test]
 fn garbage_is_refused_naming_the_field_never_defaulted() {
     type Corrupt = fn(&mut ClientRecord);
-    let cases: [(&str, Corrupt); 10] = [
+    let cases: [(&str, Corrupt); 15] = [
         ("token_endpoint_auth_method", |r| {
-            r.auth_method = "private_key_jwt".into()
+            r.auth_method = "client_secret_jwt".into()
+        }),
+        // private_key_jwt without keys; keys that are no JWK Set; both jwks and jwks_uri.
+        ("jwks", |r| r.auth_method = "private_key_jwt".into()),
+        ("jwks", |r| {
+            r.settings.jwks = Some(serde_json::json!(["not a set"]))
+        }),
+        ("jwks", |r| {
+            r.settings.jwks = Some(serde_json::json!({"keys": []}));
+            r.settings.jwks_uri = Some("https://app.example/jwks".into());
+        }),
+        ("token_endpoint_auth_signing_alg", |r| {
+            r.settings.token_endpoint_auth_signing_alg = Some("HS256".into())
         }),
         ("token_endpoint_auth_method", |r| r.auth_method = "".into()),
         ("token_endpoint_auth_method", |r| {
@@ -133,6 +145,9 @@ fn garbage_is_refused_naming_the_field_never_defaulted() {
         ("signing_alg", |r| r.signing_alg = Some("XS999".into())),
         ("signing_alg", |r| r.signing_alg = Some("none".into())),
         ("secret_hash", |r| r.secret_hash = None),
+        ("request_object_signing_alg", |r| {
+            r.settings.request_object_signing_alg = Some("none".into())
+        }),
     ];
     for (field, corrupt) in cases {
         let mut r = record();
@@ -203,4 +218,27 @@ fn openid_connect_settings_parse_and_garbage_is_refused_by_field() {
         bad.settings = settings;
         assert_eq!(ClientMetadata::parse(&bad).unwrap_err().field, field);
     }
+}
+
+#[test]
+fn private_key_jwt_clients_have_keys_and_no_secret() {
+    let mut r = record();
+    r.auth_method = "private_key_jwt".into();
+    r.secret_hash = None;
+    // RFC 8037 §A.2's public key.
+    r.settings.jwks = Some(serde_json::json!({"keys": [{"kty": "OKP", "crv": "Ed25519",
+        "kid": "k1", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}));
+    r.settings.token_endpoint_auth_signing_alg = Some("EdDSA".into());
+    let parsed = ClientMetadata::parse(&r).unwrap();
+    assert_eq!(parsed.auth_method, TokenEndpointAuthMethod::PrivateKeyJwt);
+    assert!(parsed.secret.is_none() && !parsed.is_public());
+    assert!(matches!(&parsed.keys, ClientKeySource::Jwks(keys) if keys.len() == 1));
+    assert_eq!(
+        parsed.token_endpoint_auth_alg,
+        Some(sigil_jose::Algorithm::EdDSA)
+    );
+    r.settings.jwks = None;
+    r.settings.jwks_uri = Some("https://app.example/jwks.json".into());
+    let parsed = ClientMetadata::parse(&r).unwrap();
+    assert!(matches!(&parsed.keys, ClientKeySource::JwksUri(uri) if uri.ends_with("jwks.json")));
 }

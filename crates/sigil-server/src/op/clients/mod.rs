@@ -2,10 +2,13 @@
 //! authentication's decision (who is this client, and did it prove it; RFC 6749 §2.3). Reading
 //! the credentials out of a request is HTTP's part (`endpoints::client_credentials`).
 
+pub mod assertion;
 pub mod authentication;
+pub mod keys;
 pub mod metadata;
 
 pub use authentication::{ClientCredentials, authenticate, secret_matches};
+pub use keys::{ClientJwsError, ClientKeySource, ClientKeys, JwksUriPolicy, VerifiedJwt};
 pub use metadata::{
     ClientMetadata, ClientMetadataError, ClientPages, GrantType, SecretDigest, SubjectType,
     TokenEndpointAuthMethod,
