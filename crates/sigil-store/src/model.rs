@@ -86,6 +86,9 @@ pub struct Realm {
 pub struct RealmSettings {
     /// Signing algorithms the realm keeps a key for (`RS256` always among them).
     pub signing_algs: Vec<String>,
+    /// Key management algorithms (RFC 7518 §4.1) the realm keeps a decryption key for, so
+    /// that clients can encrypt request objects to it (`use: enc` in its JWKS, seed 003).
+    pub encryption_algs: Vec<String>,
     /// RSA modulus size for keys the realm generates.
     pub rsa_bits: u32,
     /// Default access-token lifetime in seconds.
@@ -143,6 +146,9 @@ impl Default for RealmSettings {
     fn default() -> Self {
         Self {
             signing_algs: vec!["RS256".to_owned()],
+            // Both that OIDC clients use (seed 003 publishes the set for encryption too): one
+            // RSA and one P-256 key more per realm, generated with the realm.
+            encryption_algs: vec!["RSA-OAEP-256".to_owned(), "ECDH-ES+A256KW".to_owned()],
             rsa_bits: 3072,
             access_token_ttl_secs: 600,
             pat_max_ttl_secs: 90 * 24 * 3600,
@@ -166,12 +172,13 @@ impl Default for RealmSettings {
     }
 }
 
-/// A signing key of a realm. The lifecycle state is derived from the times (key lifecycle).
+/// A key of a realm: a signing key, or a decryption key (`use: enc`) when `alg` is a key
+/// management algorithm. The lifecycle state is derived from the times (key lifecycle).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRecord {
     /// The key id.
     pub kid: String,
-    /// The JWS algorithm.
+    /// The JWS algorithm, or the JWE key management algorithm of a decryption key.
     pub alg: String,
     /// The public JWK, as published.
     pub public_jwk: String,

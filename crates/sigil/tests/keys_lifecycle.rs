@@ -108,6 +108,8 @@ fn rotate_schedules_with_prepublication_and_retire_guards_the_signer() {
             "2048",
             "--rotation-period-days",
             "7",
+            // The signing keys' walk; `encryption_keys_are_listed_…` has the others.
+            "--no-encryption-keys",
         ],
     );
     assert_eq!(realm["rotation_period_days"], 7);
@@ -441,6 +443,7 @@ fn keys_configured_in_the_environment_sign_and_rotate_as_seed_002_describes() {
             .as_array()
             .unwrap()
             .iter()
+            .filter(|k| k["use"] == "sig")
             .map(|k| k["kid"].as_str().unwrap().to_owned())
             .collect()
     };
@@ -482,7 +485,7 @@ fn keys_configured_in_the_environment_sign_and_rotate_as_seed_002_describes() {
     assert_eq!(
         kids(&server.issuer),
         vec!["key-2026-01"],
-        "only the configured key: none was generated"
+        "only the configured signing key: none was generated"
     );
     assert_eq!(signed_kid(&server.issuer, &server.banner), "key-2026-01");
     assert!(server.stop().success());
@@ -526,4 +529,166 @@ fn keys_configured_in_the_environment_sign_and_rotate_as_seed_002_describes() {
         stderr.contains("at least 2048 bits") && stderr.lines().count() == 1,
         "{stderr}"
     );
+}
+
+/// The `use: enc` rows of `sigil keys list --json`: (alg, state).
+fn encryption_keys(data: &Path, realm: &str) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = json(data, &["keys", "list", "--realm", realm])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["use"] == "enc")
+        .map(|k| {
+            (
+                k["alg"].as_str().unwrap().to_owned(),
+                k["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn pair(alg: &str, state: &str) -> (String, String) {
+    (alg.to_owned(), state.to_owned())
+}
+
+#[test]
+fn encryption_keys_are_listed_with_their_use_and_follow_realm_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let realm = json(&data, &["realm", "create", "acme", "--rsa-bits", "2048"]);
+    assert_eq!(
+        realm["encryption_algs"],
+        serde_json::json!(["RSA-OAEP-256", "ECDH-ES+A256KW"])
+    );
+    assert_eq!(
+        encryption_keys(&data, "acme"),
+        [
+            pair("ECDH-ES+A256KW", "current"),
+            pair("RSA-OAEP-256", "current")
+        ]
+    );
+    let listed = sigil(&data)
+        .args(["keys", "list", "--realm", "acme"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(listed.stdout).unwrap();
+    assert!(text.lines().next().unwrap().contains(" USE "), "{text}");
+    let use_of = |alg: &str| -> String {
+        let line = text.lines().find(|l| l.contains(alg)).unwrap();
+        line.split_whitespace().nth(2).unwrap().to_owned()
+    };
+    assert_eq!(
+        (
+            use_of("RS256"),
+            use_of("RSA-OAEP-256"),
+            use_of("ECDH-ES+A256KW")
+        ),
+        ("sig".into(), "enc".into(), "enc".into())
+    );
+
+    // The current encryption key is guarded like a signer.
+    let ec_kid = json(&data, &["keys", "list", "--realm", "acme"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["alg"] == "ECDH-ES+A256KW")
+        .unwrap()["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let line = refused(&data, &["keys", "retire", &ec_kid, "--realm", "acme"]);
+    assert!(
+        line.contains("current ECDH-ES+A256KW encryption key"),
+        "{line}"
+    );
+
+    // Only RSA-OAEP-256: the EC key is retired now.
+    let updated = json(
+        &data,
+        &[
+            "realm",
+            "update",
+            "acme",
+            "--encryption-alg",
+            "RSA-OAEP-256",
+        ],
+    );
+    assert_eq!(
+        updated["encryption_algs"],
+        serde_json::json!(["RSA-OAEP-256"])
+    );
+    assert_eq!(
+        encryption_keys(&data, "acme"),
+        [
+            pair("ECDH-ES+A256KW", "removed"),
+            pair("RSA-OAEP-256", "current")
+        ]
+    );
+    // Back to both: a new EC key, current at once; the RSA one is kept.
+    json(
+        &data,
+        &[
+            "realm",
+            "update",
+            "acme",
+            "--encryption-alg",
+            "RSA-OAEP-256",
+            "--encryption-alg",
+            "ECDH-ES+A256KW",
+        ],
+    );
+    assert_eq!(
+        encryption_keys(&data, "acme"),
+        [
+            pair("ECDH-ES+A256KW", "current"),
+            pair("ECDH-ES+A256KW", "removed"),
+            pair("RSA-OAEP-256", "current")
+        ]
+    );
+    // `keys rotate --alg` takes an encryption algorithm: a next key, published now.
+    let rotated = json(
+        &data,
+        &[
+            "keys",
+            "rotate",
+            "--realm",
+            "acme",
+            "--alg",
+            "ECDH-ES+A256KW",
+        ],
+    );
+    assert_eq!(rotated[0]["alg"], "ECDH-ES+A256KW");
+    assert!(rotated[0]["activates_at"].is_i64(), "{rotated}");
+    assert!(encryption_keys(&data, "acme").contains(&pair("ECDH-ES+A256KW", "next")));
+
+    for refused_alg in ["RSA1_5", "RSA-OAEP", "dir"] {
+        let line = refused(
+            &data,
+            &["realm", "update", "acme", "--encryption-alg", refused_alg],
+        );
+        assert!(line.contains("RSA-OAEP-256"), "{refused_alg}: {line}");
+    }
+    let none = json(&data, &["realm", "update", "acme", "--no-encryption-keys"]);
+    assert_eq!(none["encryption_algs"], serde_json::json!([]));
+    assert!(
+        encryption_keys(&data, "acme")
+            .iter()
+            .all(|(_, state)| state == "removed")
+    );
+    // A realm can be made without them (each RSA one is a key generation).
+    let bare = json(
+        &data,
+        &[
+            "realm",
+            "create",
+            "bare",
+            "--rsa-bits",
+            "2048",
+            "--no-encryption-keys",
+        ],
+    );
+    assert_eq!(bare["encryption_algs"], serde_json::json!([]));
+    assert!(encryption_keys(&data, "bare").is_empty());
 }

@@ -1,8 +1,11 @@
-//! New keys: generate, seal, describe as a [`KeyRecord`].
+//! New keys: generate, seal, describe as a [`KeyRecord`] — signing keys and decryption keys
+//! alike ([`KeyAlg`]).
 
-use sigil_jose::{Algorithm, KeySpec, PrivateKey, SigningKey};
+use sigil_jose::jwe::DecryptionKey;
+use sigil_jose::{PrivateKey, SigningKey};
 use sigil_store::{KeyRecord, RealmName};
 
+use super::KeyAlg;
 use crate::ServerError;
 use crate::seal::MasterKey;
 
@@ -13,36 +16,49 @@ pub fn seal_context(realm: &RealmName, kid: &str) -> String {
 
 /// Generates a key for `alg` (RSA of `rsa_bits`), off the async runtime's threads: RSA
 /// generation takes up to half a second.
-pub async fn generate(alg: Algorithm, rsa_bits: usize) -> Result<PrivateKey, ServerError> {
-    let spec = KeySpec::for_algorithm(
-        alg,
-        (alg.key_kind() == sigil_jose::algorithm::KeyKind::Rsa).then_some(rsa_bits),
-    )?;
+pub async fn generate(alg: impl Into<KeyAlg>, rsa_bits: usize) -> Result<PrivateKey, ServerError> {
+    let spec = alg.into().key_spec(rsa_bits)?;
     tokio::task::spawn_blocking(move || PrivateKey::generate(spec))
         .await
         .map_err(|e| ServerError::Crypto(format!("key generation task failed: {e}")))?
         .map_err(ServerError::from)
 }
 
-/// Seals `key` and describes it for the store, publishing at `publish_at` and signing from
-/// `activate_at`. The kid is the key's RFC 7638 thumbprint unless given.
+/// Seals `key` and describes it for the store, publishing at `publish_at` and signing (or,
+/// for a decryption key, becoming current) from `activate_at`. The kid is the key's RFC 7638
+/// thumbprint unless given. The public JWK is pinned to `alg`, with `use: sig` or `use: enc`.
 pub fn record(
     master: &MasterKey,
     realm: &RealmName,
     key: PrivateKey,
-    alg: Algorithm,
+    alg: impl Into<KeyAlg>,
     kid: Option<sigil_jose::Kid>,
     times: KeyTimes,
     origin: &str,
 ) -> Result<KeyRecord, ServerError> {
-    let signing = SigningKey::new(key, alg, kid)?;
-    let kid = signing.kid().as_str().to_owned();
-    let der = signing.private_key().to_pkcs8_der()?;
+    let alg = alg.into();
+    let (kid, der, public_jwk) = match alg {
+        KeyAlg::Sign(alg) => {
+            let signing = SigningKey::new(key, alg, kid)?;
+            let der = signing.private_key().to_pkcs8_der()?;
+            (signing.kid().clone(), der, signing.public_jwk().to_json())
+        }
+        KeyAlg::Decrypt(alg) => {
+            let decrypting = DecryptionKey::new(key, alg, kid)?;
+            let der = decrypting.private_key().to_pkcs8_der()?;
+            (
+                decrypting.kid().clone(),
+                der,
+                decrypting.public_jwk().to_json(),
+            )
+        }
+    };
+    let kid = kid.as_str().to_owned();
     let sealed = master.seal(&seal_context(realm, &kid), &der)?;
     Ok(KeyRecord {
         kid,
         alg: alg.as_str().to_owned(),
-        public_jwk: signing.public_jwk().to_json(),
+        public_jwk,
         private_sealed: Some(sealed),
         created_at: times.created_at,
         publish_at: times.publish_at,

@@ -1,14 +1,18 @@
-//! A realm's keys in memory: the signer per algorithm, the verifiers by kid, and the JWKS
-//! bytes every JWKS path serves — computed once per change, never per request.
+//! A realm's keys in memory: the signer per algorithm, the verifiers by kid, the decryption
+//! keys, and the JWKS bytes every JWKS path serves — computed once per change, never per
+//! request.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::http::HeaderValue;
 use bytes::Bytes;
-use sigil_jose::{Algorithm, JwkSet, PublicJwk, SigningKey, VerifyingKey, pem};
+use sigil_jose::jwe::{DecryptionKey, KeyManagement};
+use sigil_jose::{Algorithm, PublicJwk, SigningKey, VerifyingKey, pem};
 use sigil_store::{KeyRecord, RealmName};
 
+use super::KeyAlg;
+use super::decryption::Keyring;
 use super::generate::seal_context;
 use super::lifecycle::{self, KeyState};
 use crate::ServerError;
@@ -19,6 +23,7 @@ use crate::seal::MasterKey;
 pub struct RealmKeys {
     signers: HashMap<Algorithm, Arc<SigningKey>>,
     verifiers: HashMap<String, VerifyingKey>,
+    decryption: Keyring,
     jwks: Bytes,
     etag: String,
     etag_header: HeaderValue,
@@ -26,8 +31,10 @@ pub struct RealmKeys {
 }
 
 impl RealmKeys {
-    /// Builds the key set from the stored records as of `now`; only current keys are
-    /// unsealed.
+    /// Builds the key set from the stored records as of `now`; only current signing keys
+    /// and published decryption keys are unsealed. Signing keys publish as `use: sig`,
+    /// decryption keys as `use: enc` (RFC 7517 §5: one set may hold both); neither ever
+    /// serves as the other.
     pub fn load(
         realm: &RealmName,
         records: &[KeyRecord],
@@ -38,20 +45,34 @@ impl RealmKeys {
         let states = lifecycle::states(records, retention, now);
         let mut signers = HashMap::new();
         let mut verifiers = HashMap::new();
-        let mut published = Vec::new();
+        let mut published: Vec<String> = Vec::new();
+        let mut decrypting = Vec::new();
         for (record, state) in records.iter().zip(states) {
             if !state.is_published() {
                 continue;
             }
+            if let Some(alg) = decryption_alg(record) {
+                let remove_at = lifecycle::timeline(records, record, retention).remove_at;
+                decrypting.push((record, alg, remove_at));
+                continue;
+            }
             let jwk = PublicJwk::from_json(&record.public_jwk)?;
-            published.push(jwk.clone());
+            published.push(jwk.to_json());
             verifiers.insert(record.kid.clone(), VerifyingKey::from_jwk(jwk)?);
             if state == KeyState::Current {
                 let alg: Algorithm = record.alg.parse()?;
                 signers.insert(alg, Arc::new(unseal(realm, record, master, alg)?));
             }
         }
-        let jwks = Bytes::from(JwkSet::new(published).to_json());
+        // Newest first: without a `kid`, a JWE is tried against the newest key of its alg.
+        decrypting.sort_by(|a, b| (b.0.activate_at, &b.0.kid).cmp(&(a.0.activate_at, &a.0.kid)));
+        let mut decryption = Keyring::default();
+        for (record, alg, remove_at) in decrypting {
+            let key = unseal_decryption(realm, record, master, alg)?;
+            published.push(key.public_jwk().to_json());
+            decryption.push(key, remove_at);
+        }
+        let jwks = Bytes::from(format!("{{\"keys\":[{}]}}", published.join(",")));
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &jwks);
         let etag = format!(
             "\"{}\"",
@@ -63,6 +84,7 @@ impl RealmKeys {
         Ok(Self {
             signers,
             verifiers,
+            decryption,
             jwks,
             etag,
             etag_header,
@@ -92,7 +114,18 @@ impl RealmKeys {
         self.verifiers.values().filter(move |k| k.admits(alg))
     }
 
-    /// The published kids.
+    /// The realm's decryption keys (`use: enc`).
+    pub fn decryption(&self) -> &Keyring {
+        &self.decryption
+    }
+
+    /// The key management algorithms clients can encrypt to now (discovery's
+    /// `request_object_encryption_alg_values_supported`).
+    pub fn encryption_algs(&self) -> Vec<KeyManagement> {
+        self.decryption.algs()
+    }
+
+    /// The published signature kids.
     pub fn kids(&self) -> impl Iterator<Item = &str> {
         self.verifiers.keys().map(String::as_str)
     }
@@ -118,17 +151,44 @@ impl RealmKeys {
     }
 }
 
+/// The key management algorithm of a decryption key's record; `None` for a signing key.
+fn decryption_alg(record: &KeyRecord) -> Option<KeyManagement> {
+    match record.alg.parse::<KeyAlg>() {
+        Ok(KeyAlg::Decrypt(alg)) => Some(alg),
+        _ => None,
+    }
+}
+
+fn unseal_decryption(
+    realm: &RealmName,
+    record: &KeyRecord,
+    master: &MasterKey,
+    alg: KeyManagement,
+) -> Result<DecryptionKey, ServerError> {
+    let der = open_sealed(realm, record, master)?;
+    let kid = sigil_jose::Kid::new(record.kid.clone())?;
+    Ok(DecryptionKey::from_pkcs8_der(&der, alg, Some(kid))?)
+}
+
+fn open_sealed(
+    realm: &RealmName,
+    record: &KeyRecord,
+    master: &MasterKey,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, ServerError> {
+    let sealed = record
+        .private_sealed
+        .as_deref()
+        .ok_or_else(|| ServerError::Crypto(format!("key {} has no private part", record.kid)))?;
+    master.open(&seal_context(realm, &record.kid), sealed)
+}
+
 fn unseal(
     realm: &RealmName,
     record: &KeyRecord,
     master: &MasterKey,
     alg: Algorithm,
 ) -> Result<SigningKey, ServerError> {
-    let sealed = record
-        .private_sealed
-        .as_deref()
-        .ok_or_else(|| ServerError::Crypto(format!("key {} has no private part", record.kid)))?;
-    let der = master.open(&seal_context(realm, &record.kid), sealed)?;
+    let der = open_sealed(realm, record, master)?;
     let key = pem::private_key_from_pkcs8_der(&der)?;
     let kid = sigil_jose::Kid::new(record.kid.clone())?;
     Ok(SigningKey::new(key, alg, Some(kid))?)

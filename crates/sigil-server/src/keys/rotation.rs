@@ -5,11 +5,18 @@
 //! for the realm's retention afterwards. Nodes racing to schedule the same rotation insert
 //! exactly one key (`insert_next_key_if_absent`).
 //!
+//! Decryption keys (`use: enc`) rotate the same way on the same period: a next key is
+//! published (and decrypts) before it becomes current, and a previous one decrypts until its
+//! retention ends. One difference: an encryption algorithm the realm lists but holds no key
+//! for gets one scheduled here — how realms made before encryption keys existed get theirs,
+//! the first time any node's rotator runs, with no migration (the same atomic insert lets
+//! exactly one node win).
+//!
 //! [`prepublication`]: super::lifecycle::prepublication
 
-use sigil_jose::Algorithm;
 use sigil_store::{KeyRecord, Realm, Store};
 
+use super::KeyAlg;
 use super::generate::{self, KeyTimes};
 use super::lifecycle::{self, KeyState};
 use crate::ServerError;
@@ -51,7 +58,7 @@ pub enum Outcome {
 /// The keys of `alg` in `keys` at `now`: the current one and whether a next one waits.
 fn standing(
     keys: &[KeyRecord],
-    alg: Algorithm,
+    alg: KeyAlg,
     retention: i64,
     now: i64,
 ) -> (Option<&KeyRecord>, bool) {
@@ -67,15 +74,16 @@ fn standing(
     (current, waiting)
 }
 
-/// Schedules what is due in `realm` at `now`: for each of its algorithms, a next key once the
-/// current one is within `lead` of the end of its rotation period.
+/// Schedules what is due in `realm` at `now`: for each of its signing and encryption
+/// algorithms, a next key once the current one is within `lead` of the end of its rotation
+/// period; for an encryption algorithm without any key, a first one.
 pub async fn rotate_due(
     store: &dyn Store,
     master: &MasterKey,
     realm: &Realm,
     lead: i64,
     now: i64,
-) -> Result<Vec<(Algorithm, Outcome)>, ServerError> {
+) -> Result<Vec<(KeyAlg, Outcome)>, ServerError> {
     let keys = store.list_keys(&realm.name).await?;
     let retention = lifecycle::retention(&realm.settings);
     let period = i64::try_from(realm.settings.rotation_period_secs).unwrap_or(i64::MAX / 2);
@@ -83,6 +91,9 @@ pub async fn rotate_due(
     for alg in algorithms(realm)? {
         let outcome = match standing(&keys, alg, retention, now) {
             (_, true) => Outcome::AlreadyScheduled,
+            (None, false) if matches!(alg, KeyAlg::Decrypt(_)) => {
+                schedule(store, master, realm, alg, now, now + lead).await?
+            }
             (None, false) => {
                 tracing::warn!(realm = %realm.name, %alg, "no signing key; run `sigil keys rotate --now`");
                 Outcome::NoSigner
@@ -120,7 +131,7 @@ pub async fn rotate(
     store: &dyn Store,
     master: &MasterKey,
     realm: &Realm,
-    alg: Algorithm,
+    alg: KeyAlg,
     lead: i64,
     immediate: bool,
     now: i64,
@@ -135,7 +146,7 @@ async fn schedule(
     store: &dyn Store,
     master: &MasterKey,
     realm: &Realm,
-    alg: Algorithm,
+    alg: KeyAlg,
     now: i64,
     activate_at: i64,
 ) -> Result<Outcome, ServerError> {
@@ -163,7 +174,7 @@ async fn activate_now(
     store: &dyn Store,
     master: &MasterKey,
     realm: &Realm,
-    alg: Algorithm,
+    alg: KeyAlg,
     now: i64,
 ) -> Result<Outcome, ServerError> {
     let key = generate::generate(alg, realm.settings.rsa_bits as usize).await?;
@@ -189,11 +200,17 @@ pub fn immediate_activation(keys: &[KeyRecord], alg: &str, now: i64) -> i64 {
         .fold(now, i64::max)
 }
 
-fn algorithms(realm: &Realm) -> Result<Vec<Algorithm>, ServerError> {
-    realm
+/// The realm's signing algorithms, then its encryption algorithms.
+pub fn algorithms(realm: &Realm) -> Result<Vec<KeyAlg>, ServerError> {
+    let signing = realm.settings.signing_algs.iter().map(|a| {
+        a.parse::<sigil_jose::Algorithm>()
+            .map(KeyAlg::Sign)
+            .map_err(ServerError::from)
+    });
+    let encryption = realm
         .settings
-        .signing_algs
+        .encryption_algs
         .iter()
-        .map(|a| a.parse().map_err(ServerError::from))
-        .collect()
+        .map(|a| KeyAlg::encryption(a).map(KeyAlg::Decrypt));
+    signing.chain(encryption).collect()
 }

@@ -11,6 +11,7 @@ use super::grants::Grant;
 use sigil_store::RealmSettings;
 
 use crate::keys::RealmKeys;
+use crate::keys::request_object::REQUEST_OBJECT_ENCS;
 use crate::routes::{ROUTES, url};
 use crate::tokens::id_token::PERSON_CLAIMS;
 
@@ -53,10 +54,30 @@ pub fn documents(issuer: &str, keys: &RealmKeys, settings: &RealmSettings) -> (B
         json!(client_algs),
     );
     openid.insert("request_uri_parameter_supported".into(), json!(false));
+    insert_request_object_encryption(&mut openid, keys);
     (
         Bytes::from(Value::Object(openid).to_string()),
         Bytes::from(Value::Object(oauth).to_string()),
     )
+}
+
+/// OIDC Discovery §3's `request_object_encryption_{alg,enc}_values_supported`: the key
+/// management algorithms of the realm's published decryption keys, and the content
+/// encryption it accepts; absent when the realm holds no decryption key.
+fn insert_request_object_encryption(openid: &mut Map<String, Value>, keys: &RealmKeys) {
+    let algs: Vec<&str> = keys.encryption_algs().iter().map(|a| a.as_str()).collect();
+    if algs.is_empty() {
+        return;
+    }
+    let encs: Vec<&str> = REQUEST_OBJECT_ENCS.iter().map(|e| e.as_str()).collect();
+    openid.insert(
+        "request_object_encryption_alg_values_supported".into(),
+        json!(algs),
+    );
+    openid.insert(
+        "request_object_encryption_enc_values_supported".into(),
+        json!(encs),
+    );
 }
 
 /// RFC 8414 §2 members, from what is registered: an endpoint member for every row of the

@@ -1,12 +1,13 @@
 //! Key administration for `sigil keys list|rotate|import|retire` and configured keys.
 
+use sigil_jose::jwe::KeyManagement;
 use sigil_jose::{Algorithm, Kid};
 use sigil_store::{KeyRecord, RealmName};
 
 use super::Provisioner;
 use crate::ServerError;
 use crate::keys::lifecycle::{self, KeyState, Timeline};
-use crate::keys::{import, rotation};
+use crate::keys::{KeyAlg, import, rotation};
 
 /// A key with its state and timeline now.
 #[derive(Debug, Clone)]
@@ -43,36 +44,32 @@ impl Provisioner {
             .collect())
     }
 
-    /// Schedules a new key for each of `algs` (all the realm's when empty), signing after
-    /// `lead` seconds — or at once with `immediate`.
+    /// Schedules a new key for each of `algs` (all the realm's, signing and encryption, when
+    /// empty), signing (or current, for a decryption key) after `lead` seconds — or at once
+    /// with `immediate`.
     pub async fn rotate(
         &self,
         realm: &RealmName,
-        algs: &[Algorithm],
+        algs: &[KeyAlg],
         lead: i64,
         immediate: bool,
-    ) -> Result<Vec<(Algorithm, rotation::Outcome)>, ServerError> {
+    ) -> Result<Vec<(KeyAlg, rotation::Outcome)>, ServerError> {
         let record = self.realm(realm).await?;
-        let algs: Vec<Algorithm> = if algs.is_empty() {
-            record
-                .settings
-                .signing_algs
-                .iter()
-                .map(|a| a.parse())
-                .collect::<Result<_, _>>()?
+        let held = rotation::algorithms(&record)?;
+        let algs: Vec<KeyAlg> = if algs.is_empty() {
+            held.clone()
         } else {
             algs.to_vec()
         };
         let mut outcomes = Vec::new();
         for alg in algs {
-            if !record
-                .settings
-                .signing_algs
-                .iter()
-                .any(|a| a == alg.as_str())
-            {
+            if !held.contains(&alg) {
+                let what = match alg {
+                    KeyAlg::Sign(_) => "sign with",
+                    KeyAlg::Decrypt(_) => "keep encryption keys for",
+                };
                 return Err(ServerError::Invalid(format!(
-                    "realm {realm} does not sign with {alg}"
+                    "realm {realm} does not {what} {alg}"
                 )));
             }
             let outcome = rotation::rotate(
@@ -145,6 +142,50 @@ impl Provisioner {
             .await
     }
 
+    /// Sets the encryption algorithms `realm` keeps decryption keys for (`sigil realm update
+    /// --encryption-alg`). A newly listed one gets a key published and current at once: no
+    /// client can hold a JWKS with a key that was never published, so there is nothing to
+    /// wait for. The keys of an algorithm no longer listed are retired now: they leave the
+    /// JWKS and stop decrypting.
+    pub async fn set_encryption_algs(
+        &self,
+        realm: &RealmName,
+        algs: &[KeyManagement],
+    ) -> Result<(), ServerError> {
+        let mut record = self.realm(realm).await?;
+        let mut names: Vec<String> = Vec::new();
+        for alg in algs {
+            let name = KeyAlg::encryption(alg.as_str())?.as_str().to_owned();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let now = self.now();
+        let keys = self.keys(realm).await?;
+        for name in &names {
+            let held = keys
+                .iter()
+                .any(|k| &k.record.alg == name && k.state != KeyState::Removed);
+            if !held {
+                let alg = KeyAlg::encryption(name)?;
+                self.add_key(realm, alg.into(), record.settings.rsa_bits as usize, now)
+                    .await?;
+            }
+        }
+        for key in &keys {
+            let dropped = matches!(key.record.alg.parse::<KeyAlg>(), Ok(KeyAlg::Decrypt(_)))
+                && !names.contains(&key.record.alg);
+            if dropped && key.state != KeyState::Removed {
+                self.store.retire_key(realm, &key.record.kid, now).await?;
+            }
+        }
+        record.settings.encryption_algs = names;
+        self.store
+            .update_realm_settings(realm, &record.settings)
+            .await?;
+        Ok(())
+    }
+
     /// Sets how long a generated key signs before its successor takes over (1 to 365 days).
     pub async fn set_rotation_period(
         &self,
@@ -179,8 +220,12 @@ impl Provisioner {
             )));
         }
         if target.state == KeyState::Current {
+            let what = match target.record.alg.parse::<KeyAlg>() {
+                Ok(KeyAlg::Decrypt(_)) => "encryption",
+                _ => "signing",
+            };
             return Err(ServerError::Invalid(format!(
-                "key {kid} is the current {} signing key; run `sigil keys rotate --now --alg {}` first",
+                "key {kid} is the current {} {what} key; run `sigil keys rotate --now --alg {}` first",
                 target.record.alg, target.record.alg
             )));
         }

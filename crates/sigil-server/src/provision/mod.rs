@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use sigil_jose::Algorithm;
+use sigil_jose::jwe::KeyManagement;
 use sigil_store::{
     AdminTokenRecord, ClientRecord, ClientSettings, Realm, RealmName, RealmSettings, Store,
     StoreError,
@@ -164,8 +165,8 @@ impl Provisioner {
         &*self.rng
     }
 
-    /// Creates a realm with a key for each of `algs` (RS256 always included), RSA keys of
-    /// `rsa_bits`.
+    /// Creates a realm with a key for each of `algs` (RS256 always included) and a decryption
+    /// key for each of the default encryption algorithms, RSA keys of `rsa_bits`.
     pub async fn create_realm(
         &self,
         name: &RealmName,
@@ -182,6 +183,40 @@ impl Provisioner {
         algs: &[Algorithm],
         rsa_bits: usize,
         imported: Option<Algorithm>,
+    ) -> Result<Realm, ServerError> {
+        let encryption = RealmSettings::default().encryption_algs;
+        self.create(name, algs, rsa_bits, imported, encryption)
+            .await
+    }
+
+    /// Like [`Self::create_realm`], with decryption keys for exactly `encryption` (none when
+    /// empty: each RSA one costs a key generation, about a second at 3072 bits).
+    pub async fn create_realm_encrypting(
+        &self,
+        name: &RealmName,
+        algs: &[Algorithm],
+        rsa_bits: usize,
+        encryption: &[KeyManagement],
+    ) -> Result<Realm, ServerError> {
+        let mut names: Vec<String> = Vec::new();
+        for alg in encryption {
+            let name = crate::keys::KeyAlg::encryption(alg.as_str())?
+                .as_str()
+                .to_owned();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        self.create(name, algs, rsa_bits, None, names).await
+    }
+
+    async fn create(
+        &self,
+        name: &RealmName,
+        algs: &[Algorithm],
+        rsa_bits: usize,
+        imported: Option<Algorithm>,
+        encryption_algs: Vec<String>,
     ) -> Result<Realm, ServerError> {
         if ![2048, 3072, 4096].contains(&rsa_bits) {
             return Err(ServerError::Invalid(format!(
@@ -202,6 +237,7 @@ impl Provisioner {
             settings: RealmSettings {
                 signing_algs: all.iter().map(|a| a.as_str().to_owned()).collect(),
                 rsa_bits: u32::try_from(rsa_bits).unwrap_or(3072),
+                encryption_algs,
                 ..RealmSettings::default()
             },
             version: 1,
@@ -212,7 +248,11 @@ impl Provisioner {
         }
         let mut keys = Vec::new();
         for alg in all.into_iter().filter(|a| Some(*a) != imported) {
-            keys.push(self.new_key(name, alg, rsa_bits, now).await?);
+            keys.push(self.new_key(name, alg.into(), rsa_bits, now).await?);
+        }
+        for alg in &realm.settings.encryption_algs {
+            let alg = crate::keys::KeyAlg::encryption(alg)?;
+            keys.push(self.new_key(name, alg.into(), rsa_bits, now).await?);
         }
         // The realm and its keys appear together: no node ever sees a realm without a signer.
         self.store
@@ -242,7 +282,7 @@ impl Provisioner {
                 .iter()
                 .any(|a| a == alg.as_str())
             {
-                self.add_key(name, *alg, realm.settings.rsa_bits as usize, now)
+                self.add_key(name, (*alg).into(), realm.settings.rsa_bits as usize, now)
                     .await?;
                 realm.settings.signing_algs.push(alg.as_str().to_owned());
             }
@@ -256,7 +296,7 @@ impl Provisioner {
     async fn new_key(
         &self,
         realm: &RealmName,
-        alg: Algorithm,
+        alg: crate::keys::KeyAlg,
         rsa_bits: usize,
         now: i64,
     ) -> Result<sigil_store::KeyRecord, ServerError> {
@@ -275,7 +315,7 @@ impl Provisioner {
     async fn add_key(
         &self,
         realm: &RealmName,
-        alg: Algorithm,
+        alg: crate::keys::KeyAlg,
         rsa_bits: usize,
         now: i64,
     ) -> Result<(), ServerError> {

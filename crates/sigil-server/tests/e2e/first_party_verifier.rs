@@ -39,7 +39,12 @@ async fn sigil_verify_accepts_the_servers_tokens_and_follows_a_rotation() {
     // The server rotates at once; the verifier meets the new kid and refetches.
     server
         .provisioner
-        .rotate(&RealmName::default_realm(), &[Algorithm::ES256], 0, true)
+        .rotate(
+            &RealmName::default_realm(),
+            &[Algorithm::ES256.into()],
+            0,
+            true,
+        )
         .await
         .unwrap();
     // "At once" is at the latest the second after the current key's activation.

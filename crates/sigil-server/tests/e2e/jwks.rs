@@ -26,7 +26,8 @@ async fn three_paths_serve_the_same_bytes_with_cache_headers() {
         bodies.iter().all(|b| *b == bodies[0]),
         "identical bytes and ETag on every path"
     );
-    // The openidconnect crate parses it; every key has a distinct kid, use sig and an alg.
+    // The openidconnect crate parses it (its three signing keys); every key has a distinct
+    // kid, an alg, and use sig — or enc for the encryption key (`encryption_keys.rs`).
     let set: CoreJsonWebKeySet = serde_json::from_slice(&bodies[0].1).unwrap();
     assert_eq!(set.keys().len(), 3);
     let doc: serde_json::Value = serde_json::from_slice(&bodies[0].1).unwrap();
@@ -38,9 +39,18 @@ async fn three_paths_serve_the_same_bytes_with_cache_headers() {
         .collect();
     kids.sort_unstable();
     kids.dedup();
-    assert_eq!(kids.len(), 3);
+    assert_eq!(kids.len(), 4);
+    let uses = |u: &str| {
+        doc["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["use"] == u)
+            .count()
+    };
+    assert_eq!((uses("sig"), uses("enc")), (3, 1));
     for key in doc["keys"].as_array().unwrap() {
-        assert_eq!(key["use"], "sig");
+        assert!(key["alg"].is_string());
         for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
             assert!(key.get(private).is_none(), "no private member {private}");
         }

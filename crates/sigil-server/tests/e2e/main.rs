@@ -15,6 +15,8 @@ mod client_policy;
 mod connections;
 mod consent;
 mod discovery;
+mod encrypted_request_objects;
+mod encryption_keys;
 mod first_party_verifier;
 mod introspection;
 mod introspection_rules;

@@ -38,6 +38,7 @@ async fn insert_realms(server: &TestServer) {
             name,
             settings: RealmSettings {
                 signing_algs: vec!["ES256".into()],
+                encryption_algs: Vec::new(),
                 ..RealmSettings::default()
             },
             version: 1,

@@ -20,12 +20,14 @@ use crate::support::{START, TestServer, parts, verify_with_jsonwebtoken};
 const DAY: i64 = 86_400;
 const PERIOD: i64 = 7 * DAY;
 
+/// The published signing kids (`encryption_keys.rs` walks the `use: enc` ones).
 async fn published(server: &TestServer) -> Vec<String> {
     let (_, jwks) = server.get_json("/realms/rot/jwks.json").await;
     let mut kids: Vec<String> = jwks["keys"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|k| k["use"] == "sig")
         .map(|k| k["kid"].as_str().unwrap().to_owned())
         .collect();
     kids.sort();

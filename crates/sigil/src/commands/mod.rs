@@ -110,6 +110,26 @@ pub(crate) fn parse_alg(value: &str) -> Result<Algorithm, String> {
     })
 }
 
+/// A realm key's algorithm for `sigil keys rotate --alg`: a signing algorithm, or an
+/// encryption algorithm the realm keeps decryption keys for.
+pub(crate) fn parse_key_alg(value: &str) -> Result<sigil_server::keys::KeyAlg, String> {
+    if let Ok(alg) = sigil_server::keys::KeyAlg::encryption(value) {
+        return Ok(alg.into());
+    }
+    parse_alg(value).map(Into::into).map_err(|e| {
+        let names: Vec<&str> = sigil_server::keys::ENCRYPTION_ALGS
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
+        format!("{e}, or an encryption algorithm ({})", names.join(", "))
+    })
+}
+
+/// An encryption algorithm for `sigil realm update --encryption-alg`.
+pub(crate) fn parse_encryption_alg(value: &str) -> Result<sigil_jose::jwe::KeyManagement, String> {
+    sigil_server::keys::KeyAlg::encryption(value).map_err(|e| e.to_string())
+}
+
 /// A warning for the operator, on stderr (stdout stays machine-readable).
 pub(crate) fn warn(message: &str) {
     let _ = writeln!(std::io::stderr(), "{message}");

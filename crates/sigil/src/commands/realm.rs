@@ -9,7 +9,7 @@ use serde_json::json;
 use sigil_jose::Algorithm;
 use sigil_store::Realm;
 
-use super::{emit, parse_alg, realm_name, time};
+use super::{emit, parse_alg, parse_encryption_alg, realm_name, time};
 use crate::config::StoreArgs;
 use crate::context;
 
@@ -33,6 +33,13 @@ pub struct CreateArgs {
     /// RSA key size for the realm's RSA keys.
     #[arg(long, default_value_t = 3072)]
     rsa_bits: usize,
+    /// Keep encryption keys (`use: enc`, for encrypted request objects) for these algorithms
+    /// only (repeatable) [default: RSA-OAEP-256 and ECDH-ES+A256KW].
+    #[arg(long = "encryption-alg", value_parser = parse_encryption_alg, conflicts_with = "no_encryption_keys")]
+    encryption_algs: Vec<sigil_jose::jwe::KeyManagement>,
+    /// Keep no encryption keys: clients cannot encrypt request objects to the realm.
+    #[arg(long)]
+    no_encryption_keys: bool,
     /// Rotate generated keys every N days [default: 30].
     #[arg(long, value_name = "DAYS")]
     rotation_period_days: Option<u64>,
@@ -63,6 +70,14 @@ pub struct UpdateArgs {
     /// Start signing with this algorithm too (repeatable).
     #[arg(long = "alg", value_parser = parse_alg)]
     algs: Vec<Algorithm>,
+    /// Keep encryption keys (`use: enc`, for encrypted request objects) for exactly these
+    /// algorithms (repeatable): RSA-OAEP-256, ECDH-ES+A256KW. A new one gets a key at once;
+    /// the keys of one left out are retired now.
+    #[arg(long = "encryption-alg", value_parser = parse_encryption_alg, conflicts_with = "no_encryption_keys")]
+    encryption_algs: Vec<sigil_jose::jwe::KeyManagement>,
+    /// Keep no encryption keys: retire them now (clients can no longer encrypt to the realm).
+    #[arg(long)]
+    no_encryption_keys: bool,
     /// Accept legacy HS256 tokens signed with the secret in this environment variable.
     #[arg(long, value_name = "VAR", conflicts_with_all = ["legacy_hs256_secret_file", "disable_legacy_hs256"])]
     legacy_hs256_secret_env: Option<String>,
@@ -109,9 +124,20 @@ pub async fn run(
             {
                 anyhow::bail!("the rotation period is 1 to 365 days");
             }
-            let mut realm = provisioner
-                .create_realm(&name, &args.algs, args.rsa_bits)
-                .await?;
+            let mut realm = if args.encryption_algs.is_empty() && !args.no_encryption_keys {
+                provisioner
+                    .create_realm(&name, &args.algs, args.rsa_bits)
+                    .await?
+            } else {
+                provisioner
+                    .create_realm_encrypting(
+                        &name,
+                        &args.algs,
+                        args.rsa_bits,
+                        &args.encryption_algs,
+                    )
+                    .await?
+            };
             if let Some(days) = args.rotation_period_days {
                 provisioner.set_rotation_period(&name, days).await?;
                 realm = provisioner.realm(&name).await?;
@@ -168,6 +194,11 @@ pub async fn run(
             if let Some(days) = args.rotation_period_days {
                 provisioner.set_rotation_period(&name, days).await?;
             }
+            if !args.encryption_algs.is_empty() || args.no_encryption_keys {
+                provisioner
+                    .set_encryption_algs(&name, &args.encryption_algs)
+                    .await?;
+            }
             if let Some(required) = args.require_par {
                 provisioner
                     .set_require_pushed_authorization_requests(&name, required)
@@ -219,9 +250,14 @@ pub async fn run(
                 args.json,
                 &describe(&realm),
                 &format!(
-                    "updated realm {} (algorithms: {}; legacy HS256: {})\n",
+                    "updated realm {} (algorithms: {}; encryption: {}; legacy HS256: {})\n",
                     realm.name,
                     realm.settings.signing_algs.join(", "),
+                    if realm.settings.encryption_algs.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        realm.settings.encryption_algs.join(", ")
+                    },
                     if realm.settings.legacy_hs256_sealed.is_some() {
                         "accepted"
                     } else {
@@ -237,6 +273,7 @@ fn describe(realm: &Realm) -> serde_json::Value {
     json!({
         "name": realm.name.as_str(),
         "signing_algs": realm.settings.signing_algs,
+        "encryption_algs": realm.settings.encryption_algs,
         "rsa_bits": realm.settings.rsa_bits,
         "access_token_ttl": realm.settings.access_token_ttl_secs,
         "legacy_hs256": realm.settings.legacy_hs256_sealed.is_some(),

@@ -14,6 +14,7 @@ pub mod flow;
 pub mod prompt;
 pub mod redirect;
 pub mod request_object;
+pub mod request_object_encryption;
 
 use std::sync::Arc;
 

@@ -84,13 +84,16 @@ pub async fn verify(
         .with_debug(format!("request object: {why}"))
     };
     let now = ctx.now();
+    // An encrypted one is opened first; what it holds is verified like any other.
+    let request = super::request_object_encryption::open(realm, client, request, now)
+        .map_err(|e| refuse(e.to_string()))?;
     let verified = ctx
         .client_keys
         .verify_jws(
             now,
             &realm.name,
             client,
-            request,
+            &request,
             &allowed_algs(client.request_object_alg),
         )
         .await

@@ -11,6 +11,7 @@ use sigil_store::ClientRecord;
 
 use super::keys::ClientKeySource;
 use crate::clients::{RedirectUri, RedirectUriError};
+use crate::keys::request_object::RequestObjectEncryption;
 
 /// `token_endpoint_auth_method` (RFC 7591 §2; RFC 6749 §2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -184,6 +185,9 @@ pub struct ClientMetadata {
     pub require_pkce: bool,
     /// Refresh tokens without `offline_access` (when it has the grant).
     pub refresh_without_offline_access: bool,
+    /// `request_object_encryption_alg`/`_enc`: when registered, its request objects must be
+    /// encrypted with exactly these.
+    pub request_object_encryption: Option<RequestObjectEncryption>,
     /// Its authorization requests must be pushed first (RFC 9126 §6).
     pub require_pushed_authorization_requests: bool,
 }
@@ -332,6 +336,11 @@ impl ClientMetadata {
             }
             (None, None) => ClientKeySource::None,
         };
+        let request_object_encryption = RequestObjectEncryption::from_registration(
+            settings.request_object_encryption_alg.as_deref(),
+            settings.request_object_encryption_enc.as_deref(),
+        )
+        .map_err(|(field, value)| refuse(field, &value, "is not an encryption Sigil accepts"))?;
         Ok(Self {
             client_id: record.client_id.clone(),
             name: record.name.clone(),
@@ -360,6 +369,7 @@ impl ClientMetadata {
             first_party: settings.first_party,
             require_pkce: settings.require_pkce,
             refresh_without_offline_access: settings.refresh_without_offline_access,
+            request_object_encryption,
             require_pushed_authorization_requests: settings.require_pushed_authorization_requests,
         })
     }

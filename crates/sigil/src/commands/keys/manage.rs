@@ -7,10 +7,10 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use serde_json::json;
 use sigil_jose::{Algorithm, Kid};
-use sigil_server::keys::lifecycle;
 use sigil_server::keys::rotation::Outcome;
+use sigil_server::keys::{KeyAlg, lifecycle};
 
-use crate::commands::{emit, parse_alg, realm_name, time, warn};
+use crate::commands::{emit, parse_alg, parse_key_alg, realm_name, time, warn};
 use crate::config::StoreArgs;
 use crate::context;
 
@@ -26,9 +26,10 @@ pub struct ListArgs {
 pub struct RotateArgs {
     #[arg(long, default_value = "default")]
     realm: String,
-    /// Only this algorithm (repeatable); all of the realm's when absent.
-    #[arg(long = "alg", value_parser = parse_alg)]
-    algs: Vec<Algorithm>,
+    /// Only this algorithm (repeatable): a signing one (RS256, ES256, …) or an encryption
+    /// one (RSA-OAEP-256, ECDH-ES+A256KW); all of the realm's when absent.
+    #[arg(long = "alg", value_parser = parse_key_alg)]
+    algs: Vec<KeyAlg>,
     /// Sign with the new key at once, skipping pre-publication.
     #[arg(long)]
     now: bool,
@@ -94,17 +95,33 @@ pub async fn list(store: &StoreArgs, args: ListArgs, out: &mut dyn Write) -> any
         .keys(&realm_name(&args.realm)?)
         .await?;
     let when = |at: Option<i64>| at.map_or_else(|| "-".to_owned(), time);
+    // For a decryption key (`use: enc`), "signs" means "is the current key": the same
+    // lifecycle, and it decrypts whenever it is published.
     let mut text = format!(
-        "{:<44} {:<6} {:<9} {:<9} {:<21} {:<21} {:<21} {:<21}\n",
-        "KID", "ALG", "STATE", "ORIGIN", "PUBLISHED", "SIGNS FROM", "STOPS SIGNING", "REMOVED"
+        "{:<44} {:<14} {:<4} {:<9} {:<9} {:<21} {:<21} {:<21} {:<21}\n",
+        "KID",
+        "ALG",
+        "USE",
+        "STATE",
+        "ORIGIN",
+        "PUBLISHED",
+        "SIGNS FROM",
+        "STOPS SIGNING",
+        "REMOVED"
     );
     let mut rows = Vec::new();
     for k in &keys {
         let t = &k.timeline;
+        let key_use = k
+            .record
+            .alg
+            .parse::<KeyAlg>()
+            .map_or("sig", KeyAlg::key_use);
         text.push_str(&format!(
-            "{:<44} {:<6} {:<9} {:<9} {:<21} {:<21} {:<21} {:<21}\n",
+            "{:<44} {:<14} {:<4} {:<9} {:<9} {:<21} {:<21} {:<21} {:<21}\n",
             k.record.kid,
             k.record.alg,
+            key_use,
             k.state.as_str(),
             k.record.origin,
             time(t.publish_at),
@@ -113,7 +130,7 @@ pub async fn list(store: &StoreArgs, args: ListArgs, out: &mut dyn Write) -> any
             when(t.remove_at)
         ));
         rows.push(json!({
-            "kid": k.record.kid, "alg": k.record.alg, "state": k.state.as_str(), "origin": k.record.origin,
+            "kid": k.record.kid, "alg": k.record.alg, "use": key_use, "state": k.state.as_str(), "origin": k.record.origin,
             "published_at": t.publish_at, "activates_at": t.activate_at, "superseded_at": t.superseded_at, "removed_at": t.remove_at,
         }));
     }
@@ -152,7 +169,12 @@ pub async fn rotate(
                 json!({"alg": alg.as_str(), "kid": kid, "activates_at": activate_at}),
             ),
             Outcome::Activated { kid } => (
-                format!("{alg}: {kid} signs now\n"),
+                match alg {
+                    KeyAlg::Sign(_) => format!("{alg}: {kid} signs now\n"),
+                    KeyAlg::Decrypt(_) => {
+                        format!("{alg}: {kid} is the current encryption key now\n")
+                    }
+                },
                 json!({"alg": alg.as_str(), "kid": kid, "activates_at": "now"}),
             ),
             Outcome::AlreadyScheduled => (
