@@ -15,6 +15,7 @@ use crate::op::clients::{ClientLookupError, ClientMetadata};
 use crate::op::metadata;
 use crate::op::subject::PairwiseKey;
 use crate::seal::MasterKey;
+use crate::tokens::verified::VerifiedTokens;
 use crate::ui::templates::{Brand, Templates};
 
 /// Clients kept per realm snapshot; a realm with more simply reads the rest from the store.
@@ -52,6 +53,8 @@ pub struct RealmState {
     pub brand: Brand,
     /// The key of its pairwise subjects (OIDC Core §8.1).
     pub pairwise: PairwiseKey,
+    /// Tokens whose signature this version has checked (`tokens::verified`).
+    pub verified: VerifiedTokens,
     clients: RwLock<ClientCache>,
 }
 
@@ -133,6 +136,7 @@ impl RealmState {
             templates,
             brand,
             pairwise,
+            verified: VerifiedTokens::default(),
             clients: RwLock::default(),
         })
     }

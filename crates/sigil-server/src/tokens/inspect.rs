@@ -11,6 +11,8 @@
 //! **Invariant:** an access token of a person's grant (`gid`) is inactive once the grant is
 //! revoked, and one of a login session (`sid`) once the session has ended.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 use sigil_jose::jws::{CompactJws, Header, HeaderAlg};
 use sigil_jose::jwt::{AudienceCheck, TYP_ACCESS_TOKEN, TYP_JWT};
@@ -18,6 +20,7 @@ use sigil_jose::legacy_hmac::{self, HmacAlgorithm};
 use sigil_jose::{Audience, Claims, NumericDate, Validation};
 use sigil_store::{Store, StoreError};
 
+use super::verified::{Verified, VerifiedTokens};
 use crate::op::clients::{ClientLookupError, ClientMetadata};
 use crate::realms::RealmState;
 
@@ -56,13 +59,31 @@ pub async fn inspect(
     token: &str,
     now: i64,
 ) -> Result<Inspection, StoreError> {
-    let Ok(jws) = CompactJws::parse(token) else {
-        return Ok(Inspection::Inactive("not a JWS"));
-    };
-    let (claims, header, legacy) = match verify(realm, jws) {
+    let digest = VerifiedTokens::digest(token);
+    let verified = match realm.verified.get(&digest) {
         Some(verified) => verified,
-        None => return Ok(Inspection::Inactive("signature")),
+        None => {
+            let Ok(jws) = CompactJws::parse(token) else {
+                return Ok(Inspection::Inactive("not a JWS"));
+            };
+            let Some((claims, header, legacy)) = verify(realm, jws) else {
+                return Ok(Inspection::Inactive("signature"));
+            };
+            let verified = Arc::new(Verified {
+                claims,
+                header,
+                legacy,
+            });
+            realm.verified.insert(digest, verified.clone());
+            verified
+        }
     };
+    let Verified {
+        claims,
+        header,
+        legacy,
+    } = &*verified;
+    let (claims, header, legacy) = (claims.clone(), header, *legacy);
     let mut validation = Validation::new(realm.issuer.clone(), AudienceCheck::Disabled);
     validation.leeway_secs = 0;
     if legacy {
@@ -70,7 +91,7 @@ pub async fn inspect(
         validation.issuer = None;
     }
     if validation
-        .validate(&header, &claims, NumericDate(now))
+        .validate(header, &claims, NumericDate(now))
         .is_err()
     {
         return Ok(Inspection::Inactive("claims"));

@@ -7,6 +7,7 @@ pub mod id_token;
 pub mod inspect;
 pub mod mint;
 pub mod pat;
+pub mod verified;
 
 use serde::Serialize;
 

@@ -43,3 +43,4 @@ mod sign_in;
 mod store_double;
 mod store_failures;
 mod support;
+mod verified_tokens;
