@@ -6,6 +6,7 @@
 //! same check.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CACHE_CONTROL, ETAG, IF_NONE_MATCH, USER_AGENT};
@@ -13,6 +14,7 @@ use reqwest::{StatusCode, Url, redirect};
 
 use crate::Error;
 use crate::cache_control::CacheControl;
+use crate::public_addresses::{PublicOnly, is_public};
 
 /// How the verifier talks HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +26,11 @@ pub struct HttpOptions {
     /// Fetch `http://` URLs on non-loopback hosts too (default: no; a key set fetched in
     /// the clear can be swapped by anyone on the path).
     pub allow_plain_http: bool,
+    /// Connect only to public addresses (default: no). For URLs an untrusted party chose: a
+    /// name that resolves to a loopback, private or link-local address, or such an address
+    /// in the URL, is refused, on every redirect hop (see [`crate::public_addresses`]); no
+    /// proxy is used, since a proxy would resolve names itself.
+    pub public_addresses_only: bool,
 }
 
 impl Default for HttpOptions {
@@ -32,6 +39,7 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(10),
             max_response_bytes: 1024 * 1024,
             allow_plain_http: false,
+            public_addresses_only: false,
         }
     }
 }
@@ -62,15 +70,19 @@ impl HttpClient {
         let redirects = redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 3 {
                 attempt.error("more than 3 redirects")
-            } else if let Err(e) = check_url(attempt.url(), options.allow_plain_http) {
+            } else if let Err(e) = check_url(attempt.url(), &options) {
                 attempt.error(e.to_string())
             } else {
                 attempt.follow()
             }
         });
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
-            .redirect(redirects)
+            .redirect(redirects);
+        if options.public_addresses_only {
+            builder = builder.dns_resolver(Arc::new(PublicOnly)).no_proxy();
+        }
+        let client = builder
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self { client, options })
@@ -82,7 +94,7 @@ impl HttpClient {
             url: url.to_owned(),
             reason: e.to_string(),
         })?;
-        check_url(&parsed, self.options.allow_plain_http)?;
+        check_url(&parsed, &self.options)?;
         Ok(parsed)
     }
 
@@ -90,7 +102,7 @@ impl HttpClient {
     /// fetches (the URL check, the timeout, the size limit, checked redirects). For callers
     /// that keep their own cache: an OpenID provider fetching a client's `jwks_uri`.
     pub async fn get_body(&self, url: &Url) -> Result<Vec<u8>, Error> {
-        check_url(url, self.options.allow_plain_http)?;
+        check_url(url, &self.options)?;
         match self.get(url, None).await? {
             Fetched::Body { bytes, .. } => Ok(bytes),
             // Only a conditional GET is answered 304; this one is not conditional.
@@ -172,16 +184,23 @@ impl HttpClient {
     }
 }
 
-fn check_url(url: &Url, allow_plain_http: bool) -> Result<(), Error> {
+fn check_url(url: &Url, options: &HttpOptions) -> Result<(), Error> {
     let refuse = |reason: &str| {
         Err(Error::InvalidUrl {
             url: url.to_string(),
             reason: reason.to_owned(),
         })
     };
+    if options.public_addresses_only && literal_address(url).is_some_and(|ip| !is_public(ip)) {
+        return refuse("only public addresses are fetched");
+    }
     match url.scheme() {
         "https" => Ok(()),
-        "http" if allow_plain_http || is_loopback(url) => Ok(()),
+        "http"
+            if options.allow_plain_http || (is_loopback(url) && !options.public_addresses_only) =>
+        {
+            Ok(())
+        }
         "http" => {
             refuse("plain http is fetched only from loopback addresses unless explicitly allowed")
         }
@@ -190,12 +209,18 @@ fn check_url(url: &Url, allow_plain_http: bool) -> Result<(), Error> {
 }
 
 fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    url.host_str()
+        .is_some_and(|host| host.eq_ignore_ascii_case("localhost"))
+        || literal_address(url).is_some_and(|ip| ip.is_loopback())
+}
+
+/// The address a URL's host names literally (`127.0.0.1`, `[::1]`), if it is one.
+fn literal_address(url: &Url) -> Option<IpAddr> {
+    let host = url.host_str()?;
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// reqwest's own message plus its cause, which says what actually happened ("connection
@@ -250,5 +275,37 @@ mod tests {
         .unwrap();
         assert!(lax.url("http://id.example.com/jwks").is_ok());
         assert!(lax.url("file:///etc/passwd").is_err());
+    }
+
+    #[tokio::test]
+    async fn public_addresses_only_never_reaches_this_machines_network() {
+        let strict = HttpClient::new(HttpOptions {
+            public_addresses_only: true,
+            ..HttpOptions::default()
+        })
+        .unwrap();
+        assert!(strict.url("https://id.example.com/jwks").is_ok());
+        for bad in [
+            "https://127.0.0.1/jwks",
+            "https://[::1]/jwks",
+            "https://10.0.0.5:8443/",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[::ffff:192.168.0.1]/",
+            "http://localhost/jwks",
+        ] {
+            assert!(
+                matches!(strict.url(bad), Err(Error::InvalidUrl { .. })),
+                "{bad}"
+            );
+        }
+        // A name is resolved before connecting, and a private answer is no answer: a server
+        // listening on loopback is never reached.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = strict
+            .url(&format!("https://localhost:{port}/jwks"))
+            .unwrap();
+        let error = strict.get_body(&url).await.unwrap_err().to_string();
+        assert!(error.contains("no public address"), "{error}");
     }
 }

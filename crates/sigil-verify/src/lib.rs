@@ -59,6 +59,7 @@ mod fetch;
 mod jwks_cache;
 mod key_snapshot;
 mod policy;
+pub mod public_addresses;
 #[cfg(feature = "tower")]
 pub mod tower;
 mod verifier;

@@ -87,7 +87,7 @@ pub(super) fn validate(
     application_type(&settings, client)?;
     response_types(&settings, client)?;
     client_keys(&settings, client)?;
-    request_objects(&settings)?;
+    request_objects(&settings, realm)?;
     if let Some(max_age) = settings.default_max_age
         && max_age > MAX_AGE_LIMIT
     {
@@ -209,8 +209,9 @@ fn client_keys(settings: &ClientSettings, client: Registration<'_>) -> Result<()
 }
 
 /// Request objects (RFC 9101, OIDC Core §6): a pinned asymmetric signing algorithm, and the
-/// encryption Sigil can decrypt; an `enc` needs its `alg` (OIDC Registration §2).
-fn request_objects(settings: &ClientSettings) -> Result<(), ServerError> {
+/// encryption Sigil can decrypt with a key the realm keeps; an `enc` needs its `alg` (OIDC
+/// Registration §2).
+fn request_objects(settings: &ClientSettings, realm: &RealmSettings) -> Result<(), ServerError> {
     if let Some(alg) = &settings.request_object_signing_alg {
         asymmetric("request_object_signing_alg", alg)?;
     }
@@ -220,6 +221,15 @@ fn request_objects(settings: &ClientSettings) -> Result<(), ServerError> {
         return Err(invalid(format!(
             "request_object_encryption_alg {alg:?} is not one of {}",
             REQUEST_OBJECT_ENCRYPTION_ALGS.join(", ")
+        )));
+    }
+    if let Some(alg) = &settings.request_object_encryption_alg
+        && !realm.encryption_algs.contains(alg)
+    {
+        // Registered, such a client could send no request object at all: it must encrypt,
+        // and there would be no key to encrypt to.
+        return Err(invalid(format!(
+            "request_object_encryption_alg: the realm keeps no {alg} key (`sigil realm update --encryption-alg` sets which it keeps)"
         )));
     }
     if let Some(enc) = &settings.request_object_encryption_enc {
@@ -332,15 +342,24 @@ fn sector(
         let url = https_url("sector_identifier_uri", uri, dev)?;
         return Ok(url.host_str().map(str::to_owned));
     }
-    let hosts: BTreeSet<String> = client
+    let redirects: Vec<Url> = client
         .redirect_uris
         .iter()
         .filter_map(|uri| Url::parse(uri).ok())
-        .map(|url| match url.host_str() {
-            Some(host) => host.to_owned(),
-            // A private-use scheme names the application, as a host would.
-            None => format!("{}:", url.scheme()),
-        })
+        .collect();
+    // A loopback address or a private-use scheme is shared by unrelated native apps: as a
+    // sector it would give them one `sub` for the same person. Such a client is a sector of
+    // its own (`op::subject` then derives from its client_id), unless a
+    // `sector_identifier_uri` groups it with others.
+    if redirects
+        .iter()
+        .any(|url| url.host_str().is_none() || is_loopback(url))
+    {
+        return Ok(None);
+    }
+    let hosts: BTreeSet<String> = redirects
+        .iter()
+        .filter_map(|url| url.host_str().map(str::to_owned))
         .collect();
     let pairwise = subject_type.or_else(|| {
         realm

@@ -125,12 +125,7 @@ impl Provisioner {
         rng: Arc<dyn Rng>,
     ) -> Result<Self, ServerError> {
         check_master_key(&*store, &master).await?;
-        let fetcher = sigil_verify::HttpClient::new(sigil_verify::HttpOptions {
-            timeout: std::time::Duration::from_secs(5),
-            max_response_bytes: registration::SECTOR_DOCUMENT_LIMIT,
-            allow_plain_http: false,
-        })
-        .map_err(|e| ServerError::Config(e.to_string()))?;
+        let fetcher = sector_fetcher(RedirectUriPolicy::default())?;
         Ok(Self {
             store,
             master,
@@ -146,6 +141,13 @@ impl Provisioner {
     /// caller knows it is not in production.
     pub fn with_redirect_policy(mut self, policy: RedirectUriPolicy) -> Self {
         self.redirect_policy = policy;
+        // The fetcher follows the policy: public addresses only in production.
+        match sector_fetcher(policy) {
+            Ok(fetcher) => self.fetcher = fetcher,
+            // Building a client fails only without a TLS backend; `new` would have failed
+            // first. The fetcher made there (public addresses only) stays.
+            Err(e) => tracing::error!(error = %e, "cannot rebuild the sector document fetcher"),
+        }
         self
     }
 
@@ -573,4 +575,16 @@ fn validate_client(
         created_at: now,
         settings: client_settings,
     })
+}
+
+/// The fetcher of `sector_identifier_uri` documents: a client chose the URL, so outside
+/// development it reaches public addresses only (no SSRF into this server's network).
+fn sector_fetcher(policy: RedirectUriPolicy) -> Result<sigil_verify::HttpClient, ServerError> {
+    sigil_verify::HttpClient::new(sigil_verify::HttpOptions {
+        timeout: std::time::Duration::from_secs(5),
+        max_response_bytes: registration::SECTOR_DOCUMENT_LIMIT,
+        allow_plain_http: false,
+        public_addresses_only: policy == RedirectUriPolicy::Production,
+    })
+    .map_err(|e| ServerError::Config(e.to_string()))
 }

@@ -144,11 +144,12 @@ impl Provisioner {
             .fetcher
             .url(uri)
             .map_err(|e| refuse(format!("cannot be fetched: {e}")))?;
-        let bytes = self
-            .fetcher
-            .get_body(&url)
-            .await
-            .map_err(|e| refuse(format!("cannot be fetched: {e}")))?;
+        // Why a fetch failed stays in the log: told to the registrant, it would say what
+        // answers (or not) at an address of its choosing.
+        let bytes = self.fetcher.get_body(&url).await.map_err(|e| {
+            tracing::info!(error = %e, "a sector_identifier_uri could not be fetched");
+            refuse("cannot be fetched".into())
+        })?;
         let listed: Vec<String> = serde_json::from_slice(&bytes)
             .map_err(|_| refuse("is not a JSON array of URIs".into()))?;
         if let Some(missing) = client

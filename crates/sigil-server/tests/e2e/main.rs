@@ -35,6 +35,7 @@ mod pkjwt_support;
 mod randomness;
 mod realm_refresh;
 mod registration;
+mod registration_abuse;
 mod registration_management;
 mod registration_support;
 mod relying_party;

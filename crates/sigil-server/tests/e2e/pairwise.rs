@@ -255,3 +255,22 @@ async fn reg_an_id_token_hint_with_a_pairwise_sub_still_names_the_person() {
     assert!(page.location().starts_with("https://e.example/bye"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn reg_unrelated_native_clients_on_loopback_are_sectors_of_their_own() {
+    let server = dev_server(None).await;
+    // Two apps that know nothing of each other, both redirecting to loopback (RFC 8252 §7.3):
+    // a shared host would make them one sector and give them one `sub` for the same person.
+    let native = json!({
+        "redirect_uris": ["http://127.0.0.1/cb"],
+        "application_type": "native",
+        "subject_type": "pairwise",
+    });
+    let first = registered(&server, native.clone()).await;
+    let second = registered(&server, native).await;
+    let browser = Browser::new();
+    let a = one(subjects(&server, &browser, &first, "http://127.0.0.1/cb").await);
+    let b = one(subjects(&server, &browser, &second, "http://127.0.0.1/cb").await);
+    assert_ne!(a, b);
+    server.stop().await;
+}

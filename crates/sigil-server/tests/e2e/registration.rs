@@ -148,7 +148,7 @@ async fn reg_every_invalid_member_is_refused_naming_it() {
         ),
         (
             {
-                let mut m = with("grant_types", json!(["client_credentials"]));
+                let mut m = with("grant_types", json!(["refresh_token"]));
                 m["response_types"] = json!(["code"]);
                 m
             },
@@ -254,12 +254,18 @@ async fn reg_every_invalid_member_is_refused_naming_it() {
         ),
         (
             {
-                let mut m = with("request_object_encryption_alg", json!("RSA-OAEP-256"));
+                let mut m = with("request_object_encryption_alg", json!("ECDH-ES+A256KW"));
                 m["request_object_encryption_enc"] = json!("A128GCM");
                 m
             },
             "invalid_client_metadata",
             "request_object_encryption_enc",
+        ),
+        // The test realm keeps only the P-256 encryption key: nothing to encrypt to.
+        (
+            with("request_object_encryption_alg", json!("RSA-OAEP-256")),
+            "invalid_client_metadata",
+            "request_object_encryption_alg",
         ),
         (
             with("subject_type", json!("secret")),
@@ -474,8 +480,8 @@ async fn reg_closed_token_and_open_policies() {
         401,
         "an expired token"
     );
-    // A use is spent by the attempt: metadata refused with a good token is a 400, and the
-    // token is spent.
+    // Metadata refused is a 400 that spends nothing: the one use is still there for the
+    // corrected registration, and then gone.
     let (once, _) = server
         .provisioner
         .create_initial_access_token(&realm, None, Some(1))
@@ -486,6 +492,7 @@ async fn reg_closed_token_and_open_policies() {
         (status, body["error"].as_str()),
         (400, Some("invalid_redirect_uri"))
     );
+    assert_eq!(register(&server, Some(&once), &metadata).await.0, 201);
     assert_eq!(register(&server, Some(&once), &metadata).await.0, 401);
     server.stop().await;
 }

@@ -210,32 +210,38 @@ async fn reg_another_node_serves_a_registered_client_at_once() {
     let server = open_server().await;
     let (other, stop) = server.another_node().await;
     // The other node has served the client's realm (and looked the client up) before.
+    // A client the node knows passes authentication; this one has only authorization_code,
+    // so its client_credentials request is `unauthorized_client`, not `invalid_client`.
     let client_credentials = |base: String, id: String, secret: String| {
         let http = server.http.clone();
         async move {
-            http.post(format!("{base}/token"))
+            let response = http
+                .post(format!("{base}/token"))
                 .basic_auth(id, Some(secret))
                 .form(&[("grant_type", "client_credentials")])
                 .send()
                 .await
-                .unwrap()
-                .status()
-                .as_u16()
+                .unwrap();
+            let body: serde_json::Value = response.json().await.unwrap();
+            body["error"].as_str().unwrap_or_default().to_owned()
         }
     };
     assert_eq!(
         client_credentials(other.clone(), "nobody".into(), "x".into()).await,
-        401
+        "invalid_client"
     );
     let client = registered(
         &server,
-        json!({"grant_types": ["client_credentials"], "scope": "api:read"}),
+        json!({"redirect_uris": [REDIRECT], "scope": "openid"}),
     )
     .await;
     let id = client["client_id"].as_str().unwrap().to_owned();
     let secret = client["client_secret"].as_str().unwrap().to_owned();
     // No refresh tick is waited for: the client cache never remembers a miss.
-    assert_eq!(client_credentials(other.clone(), id, secret).await, 200);
+    assert_eq!(
+        client_credentials(other.clone(), id, secret).await,
+        "unauthorized_client"
+    );
     let _ = stop.send(());
     server.stop().await;
 }

@@ -44,8 +44,9 @@ pub async fn set_policy(
         )
         .await
         .unwrap();
-    // Metadata that never validates tells the policies apart without registering anything:
-    // closed refuses first (403), token wants a token (401), open reaches the metadata (400).
+    // Metadata anyone may send but only an operator-vouched client may register tells the
+    // policies apart without registering anything: closed refuses first (403), token wants a
+    // token (401), open refuses `client_credentials` to anonymous registrants (400).
     let expected = match policy {
         RegistrationPolicy::Closed => 403,
         RegistrationPolicy::Token => 401,
@@ -59,7 +60,7 @@ pub async fn set_policy(
             async move {
                 let response = probe
                     .post(url)
-                    .json(&json!({ "redirect_uris": 5 }))
+                    .json(&json!({ "grant_types": ["client_credentials"] }))
                     .send()
                     .await
                     .unwrap();

@@ -135,7 +135,7 @@ pub enum JwksUriPolicy {
     /// https only (production).
     #[default]
     HttpsOnly,
-    /// Also plain http to loopback hosts (dev mode and tests).
+    /// Also plain http to loopback hosts, and any address (dev mode and tests).
     AllowLoopbackHttp,
 }
 
@@ -181,6 +181,9 @@ impl ClientKeys {
             timeout: FETCH_TIMEOUT,
             max_response_bytes: FETCH_MAX_BYTES,
             allow_plain_http: false,
+            // A client chose this URL: in production it must not reach this server's own
+            // network (loopback, private, link-local, metadata addresses), on any redirect hop.
+            public_addresses_only: policy == JwksUriPolicy::HttpsOnly,
         })
         .map_err(|e| ServerError::Config(e.to_string()))?;
         Ok(Self {

@@ -88,6 +88,49 @@ impl Members<'_> {
     }
 }
 
+/// The scopes a client that registered itself anonymously (the `open` policy) may ask for:
+/// OpenID Connect's own. Scopes of the realm's APIs, and `client_credentials` (tokens with no
+/// person behind them), are for clients an operator admitted: created with the CLI, or
+/// registered with an initial access token.
+pub const OPEN_REGISTRATION_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
+
+/// What an anonymous registration may not ask for (see [`OPEN_REGISTRATION_SCOPES`]).
+pub fn check_open_registration(requested: &Requested) -> Result<(), MetadataError> {
+    if requested
+        .spec
+        .grant_types
+        .iter()
+        .any(|g| g == "client_credentials")
+    {
+        return Err(member(
+            "grant_types",
+            "client_credentials needs an initial access token in this realm",
+        ));
+    }
+    if let Some(scope) = requested
+        .spec
+        .scopes
+        .iter()
+        .find(|s| !OPEN_REGISTRATION_SCOPES.contains(&s.as_str()))
+    {
+        return Err(member(
+            "scope",
+            &format!(
+                "{:?} needs an initial access token in this realm; anyone may register for openid profile email address phone offline_access",
+                crate::oauth::printable(scope)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn member(name: &str, problem: &str) -> MetadataError {
     MetadataError::Member(format!("{name} {problem}"))
 }

@@ -120,8 +120,17 @@ pub async fn register(
     caller: Caller<'_>,
     members: &Map<String, Value>,
 ) -> Result<Registered, OAuthError> {
-    admit(ctx, realm, caller).await?;
+    // A closed realm says so before reading anything. Otherwise the metadata is checked
+    // before an initial access token's use is spent or the address's count goes up: a typo
+    // costs nothing.
+    if realm.settings.registration == RegistrationPolicy::Closed {
+        admit(ctx, realm, caller).await?;
+    }
     let requested = metadata::parse(members)?;
+    if realm.settings.registration == RegistrationPolicy::Open {
+        metadata::check_open_registration(&requested)?;
+    }
+    admit(ctx, realm, caller).await?;
     let (access_token, registration) = new_access_token(ctx, caller.address)?;
     let mut spec = requested.spec;
     spec.settings.registration = Some(registration);
@@ -242,6 +251,10 @@ pub async fn update(
 ) -> Result<Registered, OAuthError> {
     let current = authorized(ctx, realm, client_id, caller.bearer).await?;
     let requested = metadata::parse(members)?;
+    // Updating cannot widen what an anonymous registration may hold.
+    if realm.settings.registration == RegistrationPolicy::Open {
+        metadata::check_open_registration(&requested)?;
+    }
     // §2.2: the request names the client it replaces.
     if requested.client_id.as_deref() != Some(client_id) {
         return Err(OAuthError::new(
