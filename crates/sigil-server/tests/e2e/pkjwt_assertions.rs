@@ -182,6 +182,13 @@ async fn pkjwt_bad_assertions_are_invalid_client() {
     let refused: Vec<(&str, String)> = vec![
         ("a replayed jti", replayed),
         (
+            "a request object posing as an assertion (RFC 9101 §10.8)",
+            key.sign(&with("ro", &|c| {
+                c["response_type"] = json!("code");
+                c["redirect_uri"] = json!("https://app.example/cb");
+            })),
+        ),
+        (
             "a wrong aud",
             key.sign(&with("aud", &|c| {
                 c["aud"] = json!("https://other.example/token")
@@ -388,6 +395,52 @@ async fn pkjwt_an_unknown_kid_after_rotation_refetches_within_the_cool_down() {
     assert_eq!(status(attempt(&new, "made-up-2")).await, 401);
     assert_eq!(keys.fetches(), 3);
     assert_eq!(status(attempt(&new, "new")).await, 200);
+    server.stop().await;
+}
+
+/// A set fetched from a `jwks_uri` serves on while the client's key server cannot be
+/// fetched, but only up to the stale limit: a withdrawn key does not verify for ever because
+/// its server is kept unreachable.
+#[tokio::test]
+async fn pkjwt_keys_of_an_unfetchable_jwks_uri_serve_only_up_to_the_stale_limit() {
+    let key = ClientKey::es256("k1");
+    let keys = JwksServer::start(jwks(&[&key])).await;
+    let server = TestServer::start_configured(|config| {
+        config.jwks_uri_policy = JwksUriPolicy::AllowLoopbackHttp;
+    })
+    .await;
+    signing_client(
+        &server,
+        "signer",
+        ClientSettings {
+            jwks_uri: Some(keys.uri.clone()),
+            ..ClientSettings::default()
+        },
+    )
+    .await;
+    let aud = server.url("/token");
+    let mut n = 0;
+    let mut attempt = || {
+        n += 1;
+        let claims = assertion_claims("signer", &aud, server.clock.now(), 60, &format!("s{n}"));
+        cc_form(&key.sign(&claims))
+    };
+    assert_eq!(post_owned(&server, "/token", &attempt()).await.0, 200);
+    // From now on the key server answers nothing usable.
+    keys.publish(json!("not a JWK Set"));
+    server.clock.advance(601);
+    assert_eq!(
+        post_owned(&server, "/token", &attempt()).await.0,
+        200,
+        "stale, within the limit"
+    );
+    assert_eq!(keys.fetches(), 2, "a refetch was tried");
+    server.clock.advance(600);
+    assert_eq!(
+        post_owned(&server, "/token", &attempt()).await.0,
+        401,
+        "past the stale limit"
+    );
     server.stop().await;
 }
 

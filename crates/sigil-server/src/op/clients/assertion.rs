@@ -54,6 +54,21 @@ pub(super) async fn verify(
         )
         .await
         .map_err(|e| refuse(e.to_string()))?;
+    // RFC 9101 §10.8: the client's keys also sign its request objects, which travel through
+    // browsers and logs; one of them must never pass for a proof of the client.
+    if verified
+        .header
+        .typ
+        .as_deref()
+        .is_some_and(|typ| typ.eq_ignore_ascii_case("oauth-authz-req+jwt"))
+        || ["response_type", "redirect_uri"]
+            .iter()
+            .any(|name| verified.claims.extra.contains_key(*name))
+    {
+        return Err(refuse(
+            "a request object is not a client assertion".to_owned(),
+        ));
+    }
     let claims = verified.claims;
     let id = client.client_id.as_str();
     if claims.iss.as_deref() != Some(id) {

@@ -33,6 +33,11 @@ pub const REFETCH_COOL_DOWN_SECS: i64 = 60;
 /// known: a key the client withdrew stops verifying within this time.
 pub const CACHE_MAX_AGE_SECS: i64 = 600;
 
+/// The longest a fetched set serves while its `jwks_uri` cannot be fetched again: a key the
+/// client withdrew (because it leaked) must not go on verifying just because an attacker
+/// keeps the key server unreachable.
+pub const STALE_LIMIT_SECS: i64 = 2 * CACHE_MAX_AGE_SECS;
+
 /// How many clients' fetched sets are kept; past it the cache starts over (bounded memory).
 const CACHE_LIMIT: usize = 10_000;
 
@@ -254,18 +259,19 @@ impl ClientKeys {
                 Some(entry) => {
                     let cooled = now >= entry.last_attempt.saturating_add(REFETCH_COOL_DOWN_SECS);
                     let fresh = now < entry.fetched_at.saturating_add(CACHE_MAX_AGE_SECS);
-                    let has_key = entry
-                        .keys
+                    let usable = now < entry.fetched_at.saturating_add(STALE_LIMIT_SECS);
+                    let keys = entry.keys.clone().filter(|_| usable);
+                    let has_key = keys
                         .as_ref()
                         .is_some_and(|keys| matching(keys, kid, alg).next().is_some());
                     if has_key && (fresh || !cooled) {
-                        entry.keys.clone().map_or(Plan::CoolingDown, Plan::Use)
+                        keys.map_or(Plan::CoolingDown, Plan::Use)
                     } else if cooled {
                         entry.last_attempt = now;
-                        Plan::Fetch(entry.keys.clone())
+                        Plan::Fetch(keys)
                     } else {
                         // What is cached (if anything) is all there is until the cool-down ends.
-                        entry.keys.clone().map_or(Plan::CoolingDown, Plan::Use)
+                        keys.map_or(Plan::CoolingDown, Plan::Use)
                     }
                 }
                 None => {
