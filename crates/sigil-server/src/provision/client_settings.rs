@@ -390,18 +390,30 @@ fn is_loopback(url: &Url) -> bool {
 /// An https URL without credentials or fragment (http to loopback only when `loopback_http`:
 /// what Sigil fetches must not be swapped on the path).
 fn https_url(member: &str, uri: &str, loopback_http: bool) -> Result<Url, ServerError> {
-    let refuse = || invalid(format!("{member} {uri:?} must be an https URL"));
-    let url = Url::parse(uri).map_err(|_| refuse())?;
+    let url = absolute_https(member, uri, loopback_http)?;
+    if url.fragment().is_some() {
+        return Err(not_https(member, uri));
+    }
+    Ok(url)
+}
+
+/// An absolute https URL with a host and without credentials (http to loopback only when
+/// `loopback_http`); fragments are the caller's to judge.
+fn absolute_https(member: &str, uri: &str, loopback_http: bool) -> Result<Url, ServerError> {
+    let url = Url::parse(uri).map_err(|_| not_https(member, uri))?;
     let allowed_http = loopback_http && url.scheme() == "http" && is_loopback(&url);
     if !(url.scheme() == "https" || allowed_http)
         || url.host_str().is_none_or(str::is_empty)
         || !url.username().is_empty()
         || url.password().is_some()
-        || url.fragment().is_some()
     {
-        return Err(refuse());
+        return Err(not_https(member, uri));
     }
     Ok(url)
+}
+
+fn not_https(member: &str, uri: &str) -> ServerError {
+    invalid(format!("{member} {uri:?} must be an https URL"))
 }
 
 /// An algorithm the realm has a key for; `none` and HMAC are not algorithms here at all.
@@ -422,17 +434,7 @@ fn signing_alg(member: &str, alg: &str, realm: &RealmSettings) -> Result<(), Ser
 /// A page shown to people (logo, policy, terms): an absolute https URL (http only to
 /// loopback, for development), without credentials.
 fn web_page(member: &str, uri: &str) -> Result<(), ServerError> {
-    let refuse = || ServerError::Invalid(format!("{member} {uri:?} must be an https URL"));
-    let url = Url::parse(uri).map_err(|_| refuse())?;
-    let loopback_http = url.scheme() == "http" && is_loopback(&url);
-    if !(url.scheme() == "https" || loopback_http)
-        || url.host_str().is_none_or(str::is_empty)
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
-        return Err(refuse());
-    }
-    Ok(())
+    absolute_https(member, uri, true).map(|_| ())
 }
 
 #[cfg(test)]
